@@ -1,0 +1,166 @@
+"""PostHog AI conversations: asking PostHog's assistant questions about the project's data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from schemas.common import Paginated, ToolInput, Uuid
+from schemas.fields import JsonObject, NonBlankStr, Output, ResultsPage, UserBasic
+
+AgentMode = Literal["product_analytics", "sql", "session_replay", "error_tracking", "plan", "execution", "survey"]
+
+ConversationId = Annotated[
+    Uuid,
+    Field(
+        description=(
+            "UUID of the conversation (the `conversation_id` from conversations_create or `id` from "
+            "conversations_list), e.g. '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a'."
+        )
+    ),
+]
+
+
+# --- inputs -------------------------------------------------------------------------------------------------
+
+
+class ConversationsList(ToolInput, Paginated):
+    """Arguments of conversations_list."""
+
+
+class ConversationsCreate(ToolInput):
+    """Arguments of conversations_create."""
+
+    content: Annotated[NonBlankStr, Field(max_length=40000)] | None = Field(
+        description=(
+            "Your message to PostHog AI, at most 40000 characters, e.g. 'How many users signed up last week?'. "
+            "Null to resume an existing conversation's interrupted generation (then `conversation` is required)."
+        )
+    )
+    conversation: Uuid | SkipJsonSchema[None] = Field(
+        default=None,
+        description="UUID of an existing conversation to continue. Omit to start a new one (an ID is generated).",
+    )
+    trace_id: Uuid | SkipJsonSchema[None] = Field(
+        default=None, description="UUID tracing this turn in PostHog's LLM analytics. Omit to generate one."
+    )
+    agent_mode: AgentMode | SkipJsonSchema[None] = Field(
+        default=None,
+        description=(
+            "Which specialised agent answers: 'product_analytics', 'sql', 'session_replay', 'error_tracking', "
+            "'plan', 'execution' or 'survey'. Omit to let PostHog choose."
+        ),
+    )
+    deep_research_mode: bool = Field(
+        default=False, description="Deep research mode. Keep false: PostHog currently fails deep research requests."
+    )
+    contextual_tools: JsonObject | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Extra context for tools the UI would offer, keyed by tool name, e.g. {'create_insight': {}}.",
+    )
+    ui_context: JsonObject | SkipJsonSchema[None] = Field(
+        default=None,
+        description="What the user is looking at, e.g. {'dashboards': [{'id': 12, 'name': 'KPIs'}]}.",
+    )
+    billing_context: JsonObject | SkipJsonSchema[None] = Field(
+        default=None, description="Billing information to answer billing questions, as PostHog's UI sends it."
+    )
+    session_id: str | SkipJsonSchema[None] = Field(
+        default=None, description="Session replay ID to associate the conversation with, e.g. '0190f2a4-...'."
+    )
+    resume_payload: JsonObject | None = Field(
+        default=None,
+        description="Answer to a pending approval when resuming (content null), e.g. {'action': 'approve'}.",
+    )
+
+    @model_validator(mode="after")
+    def _resume_needs_conversation(self) -> Self:
+        """Resuming without a conversation can only fail at PostHog (400): say so before sending."""
+        if self.content is None and self.conversation is None:
+            raise ValueError("content may be null only to resume an existing conversation: also give `conversation`")
+        return self
+
+
+class ConversationsGet(ToolInput):
+    """Arguments of conversations_get (and of the other operations that only name a conversation)."""
+
+    conversation: ConversationId
+
+
+class ConversationsCancel(ConversationsGet):
+    """Arguments of conversations_cancel."""
+
+
+class ConversationsAppendMessage(ConversationsGet):
+    """Arguments of conversations_append_message."""
+
+    content: Annotated[NonBlankStr, Field(max_length=10000)] = Field(
+        description="Message text to store, at most 10000 characters, e.g. 'Your support ticket #123 was created.'."
+    )
+
+
+# --- outputs ------------------------------------------------------------------------------------------------
+
+
+class ConversationSummary(Output):
+    """A conversation as lists show it (no messages)."""
+
+    id: str | None = Field(default=None, description="Conversation UUID.")
+    status: str | None = Field(default=None, description="'idle', 'in_progress' or 'canceling'.")
+    title: str | None = Field(default=None, description="Title PostHog gave the conversation.")
+    user: UserBasic | None = Field(default=None, description="User who started it.")
+    created_at: str | None = Field(default=None, description="When it started (ISO 8601).")
+    updated_at: str | None = Field(default=None, description="When it last changed (ISO 8601).")
+    type: str | None = Field(default=None, description="'assistant', 'tool_call', 'deep_research' or 'slack'.")
+    is_internal: bool | None = Field(default=None, description="Whether it is an internal (support) conversation.")
+    slack_thread_key: str | None = Field(default=None, description="Slack thread, for conversations from Slack.")
+    slack_workspace_domain: str | None = Field(default=None, description="Slack workspace domain, for Slack ones.")
+
+
+class Conversation(ConversationSummary):
+    """A conversation with its messages."""
+
+    messages: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Messages in order; each has a `type` such as 'human', 'ai', 'ai/viz', 'tool' or 'ai/failure'.",
+    )
+    has_unsupported_content: bool | None = Field(
+        default=None, description="Whether some messages could not be shown in this form."
+    )
+    agent_mode: str | None = Field(default=None, description="Agent mode the conversation uses.")
+    pending_approvals: list[dict[str, Any]] | None = Field(
+        default=None, description="Actions waiting for the user's approval before PostHog AI continues."
+    )
+
+
+class ConversationPage(ResultsPage):
+    """A page of the caller's conversations, most recently updated first."""
+
+    results: list[ConversationSummary] = Field(
+        default_factory=list[ConversationSummary], description="The conversations on this page."
+    )
+
+
+class AppendMessageResult(Output):
+    """The answer of append_message."""
+
+    id: str | None = Field(default=None, description="UUID of the stored message.")
+    content: str | None = Field(default=None, description="The stored text (older PostHog versions).")
+
+
+class ConversationTurnResult(Output):
+    """This server's summary of one conversations_create turn (PostHog streams server-sent events instead)."""
+
+    conversation_id: str = Field(description="UUID of the conversation; pass it as `conversation` to continue.")
+    trace_id: str = Field(description="UUID of this turn's trace.")
+    status: str = Field(
+        description="'completed' (an answer arrived), 'failed' (see `failure`) or 'interrupted' (stream cut short)."
+    )
+    answer: str | None = Field(default=None, description="PostHog AI's final text answer, if any.")
+    messages: list[dict[str, Any]] = Field(
+        default_factory=list[dict[str, Any]],
+        description="Every message produced in this turn, in order (including tool calls and visualizations).",
+    )
+    failure: str | None = Field(default=None, description="Why the turn failed, when `status` is 'failed'.")

@@ -1,0 +1,106 @@
+"""Builds the low-level MCP ``Server`` from the registry: tools now, resources alongside.
+
+The low-level server is used (not ``MCPServer``) because the tools come from a catalog with explicit schemas
+and annotations; it does not validate arguments, which the executor does with pydantic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx2
+import mcp_types as types
+from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+from server import SERVER_NAME, __version__
+from server.config import Settings
+from server.executor import ToolExecutor
+from server.http import PostHogHTTP
+from server.registry import ToolFilter, ToolRegistry
+from server.target import Target
+from tools.catalog import CATALOG
+
+INSTRUCTIONS = """\
+Tools for PostHog's Environments API: desktop meeting recordings and their transcripts, data warehouse
+endpoints (saved queries you can run), batch exports, PostHog AI conversations and customer profile configs.
+Every tool takes `project_id` (optional when the server has a default project). Lists page with `limit` and
+`offset`. Recordings and conversations are also readable as resources (posthog://projects/{project_id}/...).
+"""
+
+
+@dataclass(slots=True)
+class AppState:
+    settings: Settings
+    registry: ToolRegistry
+    http: PostHogHTTP
+    executor: ToolExecutor
+
+    def target(self) -> Target:
+        """Whom calls are made for; one place to make credentials per request later."""
+        return Target.from_settings(self.settings)
+
+
+def build_registry(settings: Settings) -> ToolRegistry:
+    return ToolRegistry(
+        CATALOG,
+        default_project=settings.project_id is not None,
+        tool_filter=ToolFilter(read_only=settings.read_only, toolsets=settings.toolsets),
+    )
+
+
+@asynccontextmanager
+async def open_state(
+    settings: Settings, registry: ToolRegistry, transport: httpx2.AsyncBaseTransport | None = None
+) -> AsyncIterator[AppState]:
+    http = PostHogHTTP(settings, transport=transport)
+    try:
+        yield AppState(settings=settings, registry=registry, http=http, executor=ToolExecutor(http, settings))
+    finally:
+        await http.aclose()
+
+
+async def _list_tools(
+    ctx: ServerRequestContext[AppState], params: types.PaginatedRequestParams | None
+) -> types.ListToolsResult:
+    return types.ListToolsResult(tools=ctx.lifespan_context.registry.tools)
+
+
+async def _call_tool(ctx: ServerRequestContext[AppState], params: types.CallToolRequestParams) -> types.CallToolResult:
+    state = ctx.lifespan_context
+    entry = state.registry.get(params.name)
+    if entry is None:
+        raise MCPError(types.INVALID_PARAMS, f"Unknown tool {params.name!r}; call tools/list for the available tools.")
+
+    async def progress(done: float, message: str | None) -> None:
+        await ctx.session.report_progress(done, None, message)
+
+    return await state.executor.call(entry, params.arguments, state.target(), progress)
+
+
+def create_server(
+    settings: Settings,
+    *,
+    registry: ToolRegistry | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+) -> Server[AppState]:
+    """The MCP server for ``settings``; ``transport`` lets tests route PostHog traffic without sockets."""
+    registry = registry or build_registry(settings)
+
+    @asynccontextmanager
+    async def lifespan(_server: Server[AppState]) -> AsyncIterator[AppState]:
+        async with open_state(settings, registry, transport) as state:
+            yield state
+
+    return Server[AppState](
+        SERVER_NAME,
+        version=__version__,
+        title="PostHog Environments",
+        instructions=INSTRUCTIONS,
+        website_url="https://posthog.com/docs/api",
+        lifespan=lifespan,
+        on_list_tools=_list_tools,
+        on_call_tool=_call_tool,
+    )

@@ -1,0 +1,97 @@
+"""The one-shot commands: ``tools``, ``call`` and ``check``. They use the same registry and executor as MCP."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import mcp_types as types
+
+from server.app import build_registry, open_state
+from server.config import Settings
+from tools.catalog import CATALOG
+
+
+def tool_table_markdown() -> str:
+    """The tool table (also kept in the README; a test checks they agree)."""
+    rows = [
+        "| Tool | Method | Path (under /api/environments/{project_id}/) | Scope | Read-only | Destructive |",
+        "|---|---|---|---|---|---|",
+    ]
+    for op in CATALOG:
+        rows.append(
+            f"| `{op.name}` | {op.method} | `{op.path}` | {', '.join(op.scopes) or '—'} | "
+            f"{'yes' if op.read_only else 'no'} | {'yes' if op.destructive else 'no'} |"
+        )
+    return "\n".join(rows)
+
+
+def print_tool_table(settings: Settings) -> int:
+    registry = build_registry(settings)
+    width = max(len(entry.operation.name) for entry in registry)
+    for entry in registry:
+        op = entry.operation
+        flags = "read-only" if op.read_only else ("destructive" if op.destructive else "writes")
+        print(f"{op.name:<{width}}  {op.method:<6} {op.path:<48} {', '.join(op.scopes):<32} {flags}")
+    print(f"\n{len(registry)} tools", file=sys.stderr)
+    return 0
+
+
+def _render(result: types.CallToolResult) -> str:
+    parts: list[str] = []
+    for block in result.content:
+        if isinstance(block, types.TextContent):
+            try:
+                parts.append(json.dumps(json.loads(block.text), indent=2, ensure_ascii=False))
+            except ValueError:
+                parts.append(block.text)
+        elif isinstance(block, types.ResourceLink):
+            parts.append(f"resource: {block.uri}  ({block.title or block.name})")
+    return "\n".join(parts)
+
+
+async def run_call(settings: Settings, tool: str, arguments: Any) -> int:
+    if not isinstance(arguments, dict):
+        print("The arguments must be a JSON object, e.g. '{\"limit\": 5}'.", file=sys.stderr)
+        return 2
+    registry = build_registry(settings)
+    entry = registry.get(tool)
+    if entry is None:
+        print(f"Unknown tool {tool!r}. Run `posthog-environments-mcp tools` for the list.", file=sys.stderr)
+        return 2
+    async with open_state(settings, registry) as state:
+        result = await state.executor.call(entry, dict[str, Any](arguments), state.target())
+    print(_render(result))
+    return 1 if result.is_error else 0
+
+
+CHECKS = ("desktop_recordings_list", "endpoints_list", "conversations_list", "customer_profile_configs_list")
+
+
+async def run_check(settings: Settings) -> int:
+    """Probe one read operation per area and say, per area, whether the key works."""
+    print(f"Host: {settings.host}")
+    print(f"API key: {'set' if settings.api_key else 'NOT SET'}")
+    print(f"Default project: {settings.project_id or 'not set'}")
+    if settings.api_key is None or settings.project_id is None:
+        print("Set POSTHOG_API_KEY and POSTHOG_PROJECT_ID (or --api-key/--project-id), then run check again.")
+        return 1
+    registry = build_registry(settings.with_overrides(read_only=False, toolsets=None))
+    failures = 0
+    async with open_state(settings, registry) as state:
+        for name in CHECKS:
+            entry = registry.get(name)
+            if entry is None:
+                continue
+            args: dict[str, Any] = {"limit": 1} if "limit" in entry.input_schema.get("properties", {}) else {}
+            result = await state.executor.call(entry, args, state.target())
+            if result.is_error:
+                failures += 1
+                first = result.content[0]
+                detail = first.text.splitlines() if isinstance(first, types.TextContent) else ["error"]
+                print(f"  ✗ {name}: " + " | ".join(line for line in detail[1:] if line))
+            else:
+                print(f"  ✓ {name}")
+    print("All checks passed." if failures == 0 else f"{failures} check(s) failed; see the next steps above.")
+    return 0 if failures == 0 else 1

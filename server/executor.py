@@ -1,0 +1,179 @@
+"""Runs one tool call: validate the arguments, build the request, call PostHog, shape the result.
+
+Nothing is sent unless the arguments validate. Every failure becomes an ``isError`` result carrying what the
+agent needs to recover; nothing here raises into the MCP layer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import mcp_types as types
+from pydantic import BaseModel, ValidationError
+
+from server.config import Settings
+from server.conversation_turn import ConversationTurn, read_turn
+from server.http import PostHogHTTP, UpstreamRequest, render_path
+from server.registry import ToolEntry
+from server.resource_uris import conversation_uri, recording_uri
+from server.result_budget import compact_json, fit_to_budget
+from server.target import Target
+from server.upstream_errors import UpstreamFailure, advice
+from server.validation import format_validation_error
+from tools.operation import Operation
+
+Progress = Callable[[float, str | None], Awaitable[None]]
+MAX_LINKS = 25
+
+
+async def _no_progress(_progress: float, _message: str | None) -> None:
+    return None
+
+
+def error_result(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
+
+
+class PreparedCall:
+    """A validated call, split into path, query and body exactly as PostHog expects them."""
+
+    def __init__(self, entry: ToolEntry, arguments: BaseModel, project_id: str) -> None:
+        operation = entry.operation
+        given = arguments.model_dump(mode="json", exclude_unset=True)
+        values = {k: v for k, v in given.items() if v is not None or k in entry.nullable_fields}
+        values.pop("project_id", None)
+        path_values = {name: str(values.pop(name)) for name in operation.path_params}
+        in_query = operation.method in ("GET", "DELETE")
+        self.operation = operation
+        self.project_id = project_id
+        self.query = {k: v for k, v in values.items() if in_query or k in operation.query_fields}
+        self.body = {k: v for k, v in values.items() if k not in self.query}
+        self.path = render_path(operation.path, path_values)
+        self.offset = cast(int | None, self.query.get("offset") or self.body.get("offset"))
+
+    def request(self, *, accept: str = "application/json") -> UpstreamRequest:
+        return UpstreamRequest(
+            method=self.operation.method,
+            project_id=self.project_id,
+            path=self.path,
+            template=self.operation.path,
+            params={k: v if isinstance(v, (str, int, float, bool)) else compact_json(v) for k, v in self.query.items()},
+            json_body=self.body if self.operation.method in ("POST", "PATCH") else None,
+            retry_safe=self.operation.may_retry,
+            accept=accept,
+        )
+
+
+class ToolExecutor:
+    def __init__(self, http: PostHogHTTP, settings: Settings) -> None:
+        self._http = http
+        self._settings = settings
+
+    async def call(
+        self,
+        entry: ToolEntry,
+        arguments: dict[str, Any] | None,
+        target: Target,
+        progress: Progress = _no_progress,
+    ) -> types.CallToolResult:
+        operation = entry.operation
+        try:
+            parsed = operation.input_model.model_validate(arguments or {})
+        except ValidationError as error:
+            return error_result(format_validation_error(operation.name, error, entry.input_schema))
+        project_id = cast(str | None, getattr(parsed, "project_id", None)) or target.default_project
+        if project_id is None:
+            return error_result(
+                f"Invalid arguments for {operation.name}; nothing was sent to PostHog:\n"
+                "- `project_id` is required: pass the project's id (the number in your PostHog URL, "
+                "/project/<id>/), or set POSTHOG_PROJECT_ID for the server."
+            )
+        call = PreparedCall(entry, parsed, project_id)
+        try:
+            if operation.response == "event_stream":
+                return await self._converse(call, target, progress)
+            response = await self._http.send(target, call.request())
+        except UpstreamFailure as failure:
+            return error_result(advice(failure, operation=operation.name, scopes=operation.scopes))
+        if response.data is None:
+            return types.CallToolResult(
+                content=[types.TextContent(text=f"Done: {operation.title} (HTTP {response.status}, no content).")]
+            )
+        data: Any = response.data
+        if operation.wraps_list_as and isinstance(data, list):
+            data = {operation.wraps_list_as: cast(list[Any], data)}
+        return self._success(call, data, status=response.status)
+
+    def _success(self, call: PreparedCall, data: Any, *, status: int) -> types.CallToolResult:
+        fitted, notes = fit_to_budget(data, self._settings.result_budget_chars, offset=call.offset)
+        content: list[types.ContentBlock] = [types.TextContent(text=compact_json(fitted))]
+        if status == 202:
+            notes.insert(0, "PostHog is still computing this (HTTP 202): call again shortly for the final result.")
+        if notes:
+            content.append(types.TextContent(text="Note: " + " ".join(notes)))
+        content.extend(self._links(call.operation, call.project_id, fitted))
+        return types.CallToolResult(content=content, structured_content=fitted if isinstance(fitted, dict) else None)
+
+    @staticmethod
+    def _links(operation: Operation, project_id: str, data: Any) -> list[types.ContentBlock]:
+        if operation.resource_kind is None or not isinstance(data, dict):
+            return []
+        payload = cast(dict[str, Any], data)
+        items: list[Any] = (
+            cast(list[Any], payload["results"]) if isinstance(payload.get("results"), list) else [payload]
+        )
+        if "conversation_id" in payload:
+            items = [{"id": payload["conversation_id"], "title": None}]
+        links: list[types.ContentBlock] = []
+        for item in items[:MAX_LINKS]:
+            if not isinstance(item, dict) or not isinstance(cast(dict[str, Any], item).get("id"), str):
+                continue
+            obj = cast(dict[str, Any], item)
+            object_id = cast(str, obj["id"])
+            if operation.resource_kind == "desktop_recording":
+                uri = recording_uri(project_id, object_id)
+                title = obj.get("meeting_title") or f"Desktop recording {object_id}"
+            else:
+                uri = conversation_uri(project_id, object_id)
+                title = obj.get("title") or f"PostHog AI conversation {object_id}"
+            links.append(
+                types.ResourceLink(
+                    uri=uri,
+                    name=object_id,
+                    title=str(title),
+                    mime_type="text/markdown",
+                    description=f"Readable {operation.resource_kind.replace('_', ' ')} document",
+                )
+            )
+        return links
+
+    async def _converse(self, call: PreparedCall, target: Target, progress: Progress) -> types.CallToolResult:
+        """Start or continue a PostHog AI conversation and wait for its answer, reporting progress."""
+        conversation_id = str(call.body.get("conversation") or uuid.uuid4())
+        trace_id = str(call.body.get("trace_id") or uuid.uuid4())
+        call.body.update(conversation=conversation_id, trace_id=trace_id)
+        turn = ConversationTurn(conversation_id=conversation_id, trace_id=trace_id)
+        await progress(0.0, "sending the message to PostHog AI")
+        try:
+            async with self._http.open_stream(target, call.request(accept="text/event-stream")) as response:
+                await read_turn(response, turn, progress)
+        except UpstreamFailure as failure:
+            if turn.events == 0:
+                raise
+            return self._turn_result(call, turn, "interrupted", str(failure))
+        if turn.failure is not None:
+            return self._turn_result(call, turn, "failed", turn.failure)
+        if not turn.completed:
+            return self._turn_result(call, turn, "interrupted", "the stream closed before the final answer arrived")
+        return self._success(call, turn.summary("completed"), status=200)
+
+    def _turn_result(self, call: PreparedCall, turn: ConversationTurn, status: str, why: str) -> types.CallToolResult:
+        summary = turn.summary("failed" if status == "failed" else "interrupted")
+        text = (
+            f"{call.operation.name} {status}: {why}. Conversation {turn.conversation_id} "
+            f"(received {turn.events} events). What arrived:\n{compact_json(summary)}\n"
+            "Next step: check it with conversations_get; send the message again once its status is idle."
+        )
+        return error_result(text)

@@ -1,0 +1,331 @@
+"""The one authenticated HTTP layer between the tools and PostHog.
+
+One pooled ``httpx2.AsyncClient`` per process (httpx2 is the HTTP client mcp itself depends on). The host, key
+and project come with each call (``Target``), so credentials can vary per request. Every call gets: a bearer
+key sent only to the target's own origin, a deadline, a cap on requests in flight, retries with jitter for
+calls that are safe to repeat, a bound on response size, and one log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import anyio
+import httpx2
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
+from tenacity.wait import wait_base, wait_random_exponential
+
+from server import SERVER_NAME, __version__
+from server.config import Settings
+from server.target import Target
+from server.upstream_errors import UpstreamFailure, parse_error_body, wait_hint_seconds
+
+logger = logging.getLogger("posthog_environments_mcp.http")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_FOLLOW_ANY_METHOD = frozenset({307, 308})
+_FOLLOW_GET_ONLY = frozenset({301, 302, 303})
+MAX_SAME_ORIGIN_REDIRECTS = 3
+
+QueryValue = str | int | float | bool | Sequence[str]
+
+
+def encode_segment(value: str) -> str:
+    """One path segment, whatever the value: ``/``, ``%`` and dots are escaped, so ``../x`` cannot climb."""
+    return quote(value, safe="").replace(".", "%2E")
+
+
+def render_path(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders of a catalog path with encoded single segments."""
+    path = template
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", encode_segment(value))
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRequest:
+    method: str
+    project_id: str
+    path: str
+    """Relative to ``/api/environments/{project_id}/``, already rendered (see ``render_path``)."""
+    template: str
+    """The catalog path template, for logs: ids are not logged."""
+    params: Mapping[str, QueryValue] = field(default_factory=dict[str, QueryValue])
+    json_body: Any = None
+    retry_safe: bool = False
+    accept: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamResponse:
+    status: int
+    data: Any
+    """Parsed JSON, or None for an empty body (204)."""
+    attempts: int
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return (parts.scheme, (parts.hostname or "").lower(), parts.port)
+
+
+def _retry_after_header(response: httpx2.Response) -> float | None:
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None  # an HTTP date: rare from PostHog; fall back to the body's hint or backoff
+
+
+class _WaitForHint(wait_base):
+    """Wait as long as PostHog asked (Retry-After, else its detail), otherwise exponential backoff with jitter."""
+
+    def __init__(self) -> None:
+        self._backoff = wait_random_exponential(multiplier=0.5, max=8)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, UpstreamFailure) and error.retry_after is not None:
+            return error.retry_after
+        return self._backoff(retry_state)
+
+
+def _is_retryable(error: BaseException, retry_safe: bool) -> bool:
+    if not isinstance(error, UpstreamFailure):
+        return False
+    if not error.sent:
+        return True  # never reached PostHog: repeating cannot do anything twice
+    if not retry_safe:
+        return False
+    if error.kind == "http":
+        return error.status in RETRY_STATUSES
+    return error.kind in ("network", "timeout")
+
+
+class PostHogHTTP:
+    """Sends catalog requests to PostHog for any ``Target``."""
+
+    def __init__(self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+        self._settings = settings
+        self._limiter = anyio.CapacityLimiter(settings.max_concurrency)
+        self._client = httpx2.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            limits=httpx2.Limits(
+                max_connections=settings.max_concurrency, max_keepalive_connections=settings.max_concurrency
+            ),
+            headers={"User-Agent": f"{SERVER_NAME}/{__version__}"},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @property
+    def in_flight(self) -> int:
+        return self._limiter.borrowed_tokens
+
+    def url_for(self, target: Target, request: UpstreamRequest) -> str:
+        return f"{target.api_base}/{encode_segment(request.project_id)}/{request.path}"
+
+    def _headers(self, target: Target, url: str, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept}
+        if target.api_key is not None and _origin(url) == _origin(target.host):
+            headers["Authorization"] = f"Bearer {target.api_key.get_secret_value()}"
+        return headers
+
+    async def send(self, target: Target, request: UpstreamRequest) -> UpstreamResponse:
+        """One call, retried when safe, within the call deadline; raises ``UpstreamFailure``."""
+        self._require_key(target)
+        started = time.monotonic()
+        attempts = 0
+        status: int | str = "-"
+        try:
+            with anyio.fail_after(self._settings.call_timeout):
+                async for attempt in self._retrying(request.retry_safe):
+                    with attempt:
+                        attempts += 1
+                        response = await self._attempt(target, request)
+                        status = response.status
+                        return UpstreamResponse(response.status, response.data, attempts)
+        except UpstreamFailure as failure:
+            failure.attempts = attempts
+            status = failure.status or failure.kind
+            raise
+        except TimeoutError:
+            status = "deadline"
+            raise UpstreamFailure(
+                "timeout", f"no answer within the {self._settings.call_timeout:g} s deadline", attempts=attempts
+            ) from None
+        finally:
+            self._log(request, status, started, attempts)
+        raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
+
+    def _retrying(self, retry_safe: bool) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self._settings.max_retries + 1) | stop_before_delay(self._settings.retry_max_wait),
+            wait=_WaitForHint(),
+            retry=retry_if_exception(lambda error: _is_retryable(error, retry_safe)),
+            sleep=anyio.sleep,
+            reraise=True,
+        )
+
+    async def _attempt(self, target: Target, request: UpstreamRequest) -> UpstreamResponse:
+        async with self._limiter, self._open(target, request) as response:
+            raw = await self._read_capped(response)
+            return self._interpret(response, raw)
+
+    @asynccontextmanager
+    async def open_stream(self, target: Target, request: UpstreamRequest) -> AsyncGenerator[httpx2.Response]:
+        """Open a streaming response (event streams); a non-2xx answer raises ``UpstreamFailure``.
+
+        Holds a concurrency slot for the whole stream. Never retried once sent: a stream starts work upstream.
+        """
+        self._require_key(target)
+        started = time.monotonic()
+        status: int | str = "-"
+        try:
+            async with self._limiter, self._open(target, request) as response:
+                status = response.status_code
+                if response.status_code >= 300:
+                    self._interpret(response, await self._read_capped(response))
+                yield response
+        except UpstreamFailure as failure:
+            status = failure.status or failure.kind
+            raise
+        finally:
+            self._log(request, status, started, 1)
+
+    @asynccontextmanager
+    async def _open(self, target: Target, request: UpstreamRequest) -> AsyncGenerator[httpx2.Response]:
+        """Send the request, following only same-origin redirects; map transport errors to failures."""
+        url = self.url_for(target, request)
+        method = request.method
+        body = request.json_body
+        for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
+            try:
+                async with self._client.stream(
+                    method,
+                    url,
+                    params=dict(request.params) or None,
+                    json=body,
+                    headers=self._headers(target, url, request.accept),
+                ) as response:
+                    location = response.headers.get("location")
+                    if response.is_redirect and location:
+                        next_url = urljoin(url, location)
+                        if _origin(next_url) != _origin(target.host):
+                            raise UpstreamFailure(
+                                "redirect",
+                                f"PostHog answered {response.status_code} redirecting to another origin "
+                                f"({_origin(next_url)[1]}); not followed, so the key stays with {target.host}",
+                                status=response.status_code,
+                            )
+                        if response.status_code in _FOLLOW_ANY_METHOD or (
+                            response.status_code in _FOLLOW_GET_ONLY and method == "GET"
+                        ):
+                            url = next_url
+                            continue
+                    yield response
+                    return
+            except httpx2.ConnectTimeout as error:
+                raise UpstreamFailure("timeout", f"could not connect to {target.host} in time", sent=False) from error
+            except (httpx2.ConnectError, httpx2.PoolTimeout) as error:
+                raise UpstreamFailure("network", f"could not connect to {target.host}", sent=False) from error
+            except httpx2.TimeoutException as error:
+                raise UpstreamFailure(
+                    "timeout", f"PostHog went silent for over {self._settings.read_timeout:g} s"
+                ) from error
+            except (httpx2.TransportError, httpx2.DecodingError) as error:
+                raise UpstreamFailure("network", f"the connection to PostHog broke ({type(error).__name__})") from error
+        raise UpstreamFailure("redirect", "too many redirects")
+
+    async def _read_capped(self, response: httpx2.Response) -> bytes:
+        limit = self._settings.max_response_bytes
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise UpstreamFailure(
+                "too_large",
+                f"PostHog's answer is {int(declared)} bytes, over the {limit}-byte limit",
+                status=response.status_code,
+            )
+        chunks = bytearray()
+        try:
+            async for chunk in response.aiter_bytes():
+                chunks += chunk
+                if len(chunks) > limit:
+                    raise UpstreamFailure(
+                        "too_large", f"PostHog's answer exceeded the {limit}-byte limit", status=response.status_code
+                    )
+        except httpx2.TimeoutException as error:
+            raise UpstreamFailure(
+                "timeout", "PostHog stopped sending mid-answer", status=response.status_code
+            ) from error
+        except (httpx2.TransportError, httpx2.DecodingError) as error:
+            raise UpstreamFailure(
+                "network", "the connection broke before PostHog's answer was complete", status=response.status_code
+            ) from error
+        return bytes(chunks)
+
+    def _interpret(self, response: httpx2.Response, raw: bytes) -> UpstreamResponse:
+        status = response.status_code
+        content_type = response.headers.get("content-type", "")
+        if status >= 400 or 300 <= status < 400:
+            body = parse_error_body(raw)
+            message = self._error_message(status, body, raw, content_type)
+            retry_after = _retry_after_header(response)
+            if retry_after is None and status == 429 and body is not None:
+                retry_after = wait_hint_seconds(body.detail)
+            raise UpstreamFailure("http", message, status=status, body=body, retry_after=retry_after)
+        if not raw.strip():
+            if status == 204 or status == 201 or status == 202:
+                return UpstreamResponse(status, None, 1)
+            raise UpstreamFailure("invalid_body", f"PostHog answered {status} with an empty body", status=status)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            kind = "an HTML page" if "html" in content_type or raw.lstrip()[:1] == b"<" else "a body that is not JSON"
+            raise UpstreamFailure(
+                "invalid_body", f"PostHog answered {status} with {kind}: {_excerpt(raw)}", status=status
+            ) from None
+        return UpstreamResponse(status, data, 1)
+
+    @staticmethod
+    def _error_message(status: int, body: Any, raw: bytes, content_type: str) -> str:
+        reason = httpx2.codes.get_reason_phrase(status) or "error"
+        if body is not None:
+            text = body.detail or body.error or body.code or reason
+            return f"PostHog answered {status} {reason}: {text}"
+        if "html" in content_type or raw.lstrip()[:1] == b"<":
+            return f"PostHog answered {status} {reason} with an HTML error page"
+        return f"PostHog answered {status} {reason}" + (f": {_excerpt(raw)}" if raw.strip() else "")
+
+    def _require_key(self, target: Target) -> None:
+        if target.api_key is None:
+            raise UpstreamFailure("not_configured", "no PostHog API key is configured", sent=False)
+
+    def _log(self, request: UpstreamRequest, status: int | str, started: float, attempts: int) -> None:
+        logger.info(
+            "%s %s -> %s in %.0f ms (retries: %d)",
+            request.method,
+            request.template,
+            status,
+            (time.monotonic() - started) * 1000,
+            max(0, attempts - 1),
+        )
+
+
+def _excerpt(raw: bytes, limit: int = 160) -> str:
+    text = raw.decode("utf-8", errors="replace").strip().replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"

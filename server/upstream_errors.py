@@ -1,0 +1,129 @@
+"""What can go wrong talking to PostHog, and the advice an agent needs to recover.
+
+Every failure becomes an ``UpstreamFailure``; ``advice`` turns it into the text of an ``isError`` result:
+the HTTP status, PostHog's own ``type``/``code``/``detail``/``attr``, and what to do next.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from schemas.common import PostHogErrorBody
+from server.config import KEY_HELP
+
+FailureKind = Literal["http", "network", "timeout", "invalid_body", "too_large", "redirect", "stream", "not_configured"]
+
+_EXPECTED_IN = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class UpstreamFailure(Exception):
+    """A call that did not produce a usable PostHog answer."""
+
+    kind: FailureKind
+    message: str
+    status: int | None = None
+    body: PostHogErrorBody | None = None
+    retry_after: float | None = None
+    attempts: int = 1
+    sent: bool = True
+    """Whether the request may have reached PostHog (False: it never left, so any call may be retried)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def parse_error_body(raw: bytes) -> PostHogErrorBody | None:
+    """PostHog's ``{type,code,detail,attr}``, or the bare ``{detail}`` / ``{error}`` shapes; None otherwise."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    body = PostHogErrorBody.model_validate(data)
+    if body.detail is None and body.error is None and body.type is None:
+        return None
+    return body
+
+
+def wait_hint_seconds(detail: str | None) -> float | None:
+    """Seconds from PostHog's ``Expected available in N seconds.`` throttling detail."""
+    if not detail:
+        return None
+    match = _EXPECTED_IN.search(detail)
+    return float(match.group(1)) if match else None
+
+
+def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str) -> str:
+    status = failure.status
+    detail = (failure.body.detail or failure.body.error or "") if failure.body else ""
+    if failure.kind == "not_configured":
+        return KEY_HELP
+    if failure.kind == "timeout":
+        return "PostHog did not answer in time. Try again; for queries, narrow them or use a smaller limit."
+    if failure.kind == "network":
+        return "Check POSTHOG_HOST and your network connection, then try again."
+    if failure.kind == "redirect":
+        return (
+            "PostHog redirected to another address, which this server does not follow with your key. "
+            "Set POSTHOG_HOST to the host your PostHog is served from (e.g. https://eu.posthog.com)."
+        )
+    if failure.kind in ("invalid_body", "too_large", "stream"):
+        return "Try again; if it persists, check that POSTHOG_HOST points at PostHog itself and not a proxy."
+    if status == 401 or (failure.body is not None and failure.body.type == "authentication_error"):
+        return "The API key is missing, invalid or revoked. " + KEY_HELP
+    if status == 403:
+        if "scope" in detail.lower():
+            wanted = re.search(r"'([a-z_]+:(?:read|write))'", detail)
+            scope = wanted.group(1) if wanted else ", ".join(scopes)
+            return f"Give the personal API key the scope '{scope}' (Settings → Personal API keys), then retry."
+        if "project" in detail.lower():
+            return "The key cannot reach this project: use a project the key was created for, or widen the key."
+        if "Personal API Key" in detail:
+            return f"{operation} is internal to PostHog: only a personal API key with all access (*) may call it."
+        return f"The key lacks permission for this operation (required: {', '.join(scopes) or 'none documented'})."
+    if status == 404:
+        return "Nothing found: check the id (or name) and the project_id, e.g. by listing first."
+    if status == 405 and operation == "datasets_delete":
+        return (
+            "PostHog does not allow hard-deleting datasets. To delete one, set its `deleted` field to true "
+            "with a PATCH to the dataset in PostHog."
+        )
+    if status == 405:
+        return "PostHog does not allow this method here."
+    if status == 409:
+        return (
+            "The conversation is busy answering another message. Wait until its status is idle "
+            "(conversations_get), or stop it with conversations_cancel, then send again."
+        )
+    if status == 402:
+        return "The PostHog AI quota for this organization is used up; check billing in PostHog."
+    if status == 429:
+        when = f" in {failure.retry_after:g} seconds" if failure.retry_after is not None else " later"
+        return f"PostHog is rate limiting this key. Retry{when}; avoid calling in tight loops."
+    if status == 400:
+        field = failure.body.attr if failure.body and failure.body.attr else None
+        where = f" Field: `{field}`." if field else ""
+        return f"PostHog rejected the arguments.{where} Fix them and call again."
+    if status is not None and status >= 500:
+        return "PostHog failed on its side. Try again in a minute; if it persists check https://status.posthog.com."
+    return "Check the arguments and try again."
+
+
+def advice(failure: UpstreamFailure, *, operation: str, scopes: tuple[str, ...] = ()) -> str:
+    """The text of the ``isError`` result for a failed call."""
+    lines = [f"{operation} failed: {failure.message}"]
+    if failure.status is not None:
+        lines.append(f"HTTP status: {failure.status}")
+    if failure.body is not None:
+        fields = failure.body.model_dump(include={"type", "code", "detail", "attr", "error"}, exclude_none=True)
+        if fields:
+            lines.append("PostHog said: " + json.dumps(fields, ensure_ascii=False))
+    if failure.attempts > 1:
+        lines.append(f"Attempts: {failure.attempts}")
+    lines.append("Next step: " + _next_step(failure, scopes, operation))
+    return "\n".join(lines)
