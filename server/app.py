@@ -6,7 +6,7 @@ and annotations; it does not validate arguments, which the executor does with py
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -54,7 +54,7 @@ def build_registry(settings: Settings) -> ToolRegistry:
 @asynccontextmanager
 async def open_state(
     settings: Settings, registry: ToolRegistry, transport: httpx2.AsyncBaseTransport | None = None
-) -> AsyncIterator[AppState]:
+) -> AsyncGenerator[AppState]:
     http = PostHogHTTP(settings, transport=transport)
     try:
         yield AppState(settings=settings, registry=registry, http=http, executor=ToolExecutor(http, settings))
@@ -90,7 +90,7 @@ def create_server(
     registry = registry or build_registry(settings)
 
     @asynccontextmanager
-    async def lifespan(_server: Server[AppState]) -> AsyncIterator[AppState]:
+    async def lifespan(_server: Server[AppState]) -> AsyncGenerator[AppState]:
         async with open_state(settings, registry, transport) as state:
             yield state
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -89,7 +89,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 @contextmanager
-def maybe_sandbox(settings: Settings, enabled: bool) -> Iterator[Settings]:
+def maybe_sandbox(settings: Settings, enabled: bool) -> Generator[Settings]:
     """With ``--sandbox``, start the local stand-in and point the settings at it."""
     if not enabled:
         yield settings

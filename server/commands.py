@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, cast
 
 import mcp_types as types
 
@@ -61,7 +61,7 @@ async def run_call(settings: Settings, tool: str, arguments: Any) -> int:
         print(f"Unknown tool {tool!r}. Run `posthog-environments-mcp tools` for the list.", file=sys.stderr)
         return 2
     async with open_state(settings, registry) as state:
-        result = await state.executor.call(entry, dict[str, Any](arguments), state.target())
+        result = await state.executor.call(entry, cast(dict[str, Any], arguments), state.target())
     print(_render(result))
     return 1 if result.is_error else 0
 

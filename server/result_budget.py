@@ -51,15 +51,15 @@ def _describe(path: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path)) or "result"
 
 
-def fit_to_budget(data: Any, budget: int, *, offset: int | None = None) -> tuple[Any, list[str]]:
+def fit_to_budget(original: Any, budget: int, *, offset: int | None = None) -> tuple[Any, list[str]]:
     """Return data cut to fit ``budget`` characters of compact JSON, and notes saying what was cut."""
-    if len(compact_json(data)) <= budget:
-        return data, []
-    data = cast(Any, json.loads(compact_json(data)))  # a private copy we may cut
+    if len(compact_json(original)) <= budget:
+        return original, []
+    data: Any = json.loads(compact_json(original))  # a private copy we may cut
     target = max(budget - _NOTE_ROOM, 1000)
     notes: list[str] = []
-    if isinstance(data, dict) and isinstance(cast(dict[str, Any], data).get("results"), list):
-        notes.extend(_cut_page(cast(dict[str, Any], data), target, offset))
+    if isinstance(page := data, dict) and isinstance(cast(dict[str, Any], page).get("results"), list):
+        notes.extend(_cut_page(cast(dict[str, Any], page), target, offset))
     originals: dict[tuple[str | int, ...], int] = {}
     rounds = 0
     while len(compact_json(data)) > target and rounds < _MAX_ROUNDS:
@@ -83,7 +83,7 @@ def fit_to_budget(data: Any, budget: int, *, offset: int | None = None) -> tuple
         else:
             kept = len(cast(str, value)) - len(" …[cut]")
             notes.append(f"`{_describe(path)}` cut after {kept} of {original} characters (marked '…[cut]').")
-    return data, notes
+    return cast(Any, data), notes
 
 
 def _cut_page(page: dict[str, Any], target: int, offset: int | None) -> list[str]:

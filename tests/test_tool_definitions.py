@@ -81,8 +81,13 @@ async def test_every_property_is_typed_and_described(tools: list[types.Tool]) ->
     def walk(schema: dict[str, Any], where: str) -> None:
         for name, prop in schema.get("properties", {}).items():
             assert prop.get("description"), f"{where}.{name} has no description"
-            assert "type" in prop or "anyOf" in prop or "enum" in prop or prop == {"description": prop["description"]} \
-                or "additionalProperties" in prop, f"{where}.{name} has no type"
+            assert (
+                "type" in prop
+                or "anyOf" in prop
+                or "enum" in prop
+                or prop == {"description": prop["description"]}
+                or "additionalProperties" in prop
+            ), f"{where}.{name} has no type"
             if isinstance(prop.get("items"), dict):
                 walk(prop["items"], f"{where}.{name}[]")
             walk(prop, f"{where}.{name}")
@@ -106,7 +111,13 @@ async def test_project_id_is_optional_only_with_a_default_project() -> None:
 @pytest.mark.anyio
 async def test_documented_enums_and_defaults_are_published(tools: list[types.Tool]) -> None:
     by_name = {tool.name: tool.input_schema["properties"] for tool in tools}
-    assert by_name["desktop_recordings_create"]["platform"]["enum"] == ["zoom", "teams", "meet", "desktop_audio", "slack"]
+    assert by_name["desktop_recordings_create"]["platform"]["enum"] == [
+        "zoom",
+        "teams",
+        "meet",
+        "desktop_audio",
+        "slack",
+    ]
     assert by_name["desktop_recordings_create"]["platform"]["default"] == "desktop_audio"
     assert by_name["endpoints_run_with_overrides"]["refresh"]["enum"] == ["blocking", "force_blocking"]
     assert by_name["endpoints_run_with_overrides"]["refresh"]["default"] == "blocking"

@@ -89,8 +89,8 @@ CASES = [
          body={"segments": [{"text": "Shipping Friday.", "timestamp": 987654.0, "speaker": "Ada"}]},
          check=structured("transcript_text")),
     Case("endpoints_list", {}, "GET", "endpoints", check=structured("results")),
-    Case("endpoints_create", {"name": "signups_by_day", "query": {"kind": "HogQLQuery", "query": "select 1"}},
-         "POST", "endpoints", body={"name": "signups_by_day", "query": {"kind": "HogQLQuery", "query": "select 1"}},
+    Case("endpoints_create", {"name": "signups_by_day", "query": {"kind": "HogQLQuery", "query": "select count() from events"}},
+         "POST", "endpoints", body={"name": "signups_by_day", "query": {"kind": "HogQLQuery", "query": "select count() from events"}},
          check=structured("name", "signups_by_day")),
     Case("endpoints_get", {"name": "daily_pageviews"}, "GET", "endpoints/daily_pageviews",
          check=structured("name", "daily_pageviews")),
@@ -184,7 +184,8 @@ async def test_conversation_ids_are_generated_for_a_new_conversation(client: Cli
     result = await client.call_tool("conversations_create", {"content": "Which endpoints exist?"})
 
     body = next(r.json for r in sandbox.state.requests if r.api_path == "conversations")
-    assert UUID.match(body["conversation"]) and UUID.match(body["trace_id"])
+    assert UUID.match(body["conversation"])
+    assert UUID.match(body["trace_id"])
     assert isinstance(result.structured_content, dict)
     assert result.structured_content["conversation_id"] == body["conversation"]
     links = [b for b in result.content if isinstance(b, types.ResourceLink)]

@@ -1,0 +1,167 @@
+"""The real command line, as a person or a shell script uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from sandbox import SandboxServer
+from sandbox.seed import RECORDING_IDS
+from tests.conftest import server_command, server_env
+
+RECORDING = RECORDING_IDS["pricing_review"]
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    return subprocess.run(
+        [*server_command(), *args], capture_output=True, text=True, env=env or base, timeout=timeout, check=False
+    )
+
+
+def test_tools_prints_the_tool_table() -> None:
+    completed = run("tools")
+    assert completed.returncode == 0
+    lines = completed.stdout.strip().splitlines()
+    assert len(lines) == 32
+    assert lines[0].startswith("datasets_delete")
+    assert any(line.startswith("conversations_create") and "POST" in line for line in lines)
+
+
+def test_call_runs_one_tool_and_prints_its_result(sandbox: SandboxServer) -> None:
+    completed = run("call", "desktop_recordings_get", json.dumps({"id": RECORDING}), env=server_env(sandbox))
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout.split("\nresource: ")[0])["id"] == RECORDING
+    assert f"resource: posthog://projects/1/desktop_recordings/{RECORDING}" in completed.stdout
+    assert sandbox.api_key not in completed.stdout + completed.stderr
+
+
+def test_call_exits_1_on_an_error_result_and_names_the_field(sandbox: SandboxServer) -> None:
+    completed = run("call", "desktop_recordings_get", '{"id": "not-a-uuid"}', env=server_env(sandbox))
+    assert completed.returncode == 1
+    assert "`id`" in completed.stdout
+    assert "UUID" in completed.stdout
+    assert not [r for r in sandbox.state.requests if r.api_path is not None]
+
+
+def test_call_without_a_key_explains_how_to_set_one() -> None:
+    completed = run("call", "endpoints_list", '{"project_id": "1"}')
+    assert completed.returncode == 1
+    assert "POSTHOG_API_KEY" in completed.stdout
+    assert "Personal API keys" in completed.stdout
+
+
+def test_call_rejects_arguments_that_are_not_json(sandbox: SandboxServer) -> None:
+    completed = run("call", "endpoints_list", "{limit: 1}", env=server_env(sandbox))
+    assert completed.returncode == 2
+    assert "not JSON" in completed.stderr
+
+
+def test_sandbox_flag_needs_no_account() -> None:
+    completed = run("--sandbox", "call", "desktop_recordings_list", '{"limit": 2}')
+    assert completed.returncode == 0, completed.stderr
+    assert len(json.loads(completed.stdout.split("\nresource: ")[0])["results"]) == 2
+
+
+def test_check_reports_every_area(sandbox: SandboxServer) -> None:
+    completed = run("check", env=server_env(sandbox))
+    assert completed.returncode == 0, completed.stdout
+    assert completed.stdout.count("✓") == 4
+    assert "All checks passed." in completed.stdout
+
+
+def test_check_names_the_missing_scope(sandbox: SandboxServer) -> None:
+    key = sandbox.state.add_key(scopes=["desktop_recording:read"])
+    completed = run("check", env=server_env(sandbox, POSTHOG_API_KEY=key))
+    assert completed.returncode == 1
+    assert "✓ desktop_recordings_list" in completed.stdout
+    assert "endpoint:read" in completed.stdout
+    assert key not in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("POSTHOG_HOST", "ftp://example.com", "is not a URL"),
+        ("POSTHOG_HOST", "https://us.i.posthog.com", "ingestion host"),
+        ("POSTHOG_PROJECT_ID", "my-project", "is not a project id"),
+        ("POSTHOG_API_KEY", "phc_projectkey", "project API key"),
+        ("POSTHOG_MCP_READ_TIMEOUT", "soon", "is not a number"),
+    ],
+)
+def test_a_bad_setting_is_reported_clearly(variable: str, value: str, message: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    env[variable] = value
+    completed = run("tools", env=env)
+    assert completed.returncode == 2
+    assert message in completed.stderr
+    assert variable.split("_")[-1].lower() in completed.stderr.lower()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_readme_command_serves_the_sandbox_over_stdio(mode: str, tmp_path: Path) -> None:
+    """`posthog-environments-mcp --sandbox` with no environment at all: a client lists and calls tools."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    command = server_command()
+    params = StdioServerParameters(command=command[0], args=[*command[1:], "--sandbox"], env=env)
+    stderr = tmp_path / "stderr.log"
+    with stderr.open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode=mode) as client:  # type: ignore[arg-type]
+            tools = await client.list_tools()
+            result = await client.call_tool("desktop_recordings_list", {"limit": 1})
+    assert len(tools.tools) == 32
+    assert not result.is_error
+    assert isinstance(result.structured_content, dict)
+    assert result.structured_content["count"] >= 1
+    note = stderr.read_text()
+    assert "32 tools ready" in note
+    assert "sandbox" in note
+    assert "waiting for a client" in note
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_sandbox_command_runs_it_alone_for_curl() -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    process = subprocess.Popen(
+        [*server_command(), "sandbox", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        printed = ""
+        deadline = time.monotonic() + 20
+        while "curl" not in printed and time.monotonic() < deadline:
+            printed += process.stdout.readline()
+        key = re.search(r"phx_\w+", printed)
+        assert f"http://127.0.0.1:{port}" in printed
+        assert key is not None
+        import httpx2
+
+        response = httpx2.get(
+            f"http://127.0.0.1:{port}/api/environments/1/desktop_recordings/",
+            headers={"Authorization": f"Bearer {key.group(0)}"},
+        )
+        assert response.status_code == 200
+        assert response.json()["count"] >= 1
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
