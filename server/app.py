@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import anyio
 import httpx2
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
@@ -20,8 +21,10 @@ from server.config import Settings
 from server.executor import ToolExecutor
 from server.http import PostHogHTTP
 from server.registry import ToolFilter, ToolRegistry
+from server.resources import handlers as resource_handlers
+from server.resources.reader import ResourceReader
+from server.resources.subscriptions import SubscriptionManager
 from server.target import Target
-from tools.catalog import CATALOG
 
 INSTRUCTIONS = """\
 Tools for PostHog's Environments API: desktop meeting recordings and their transcripts, data warehouse
@@ -37,6 +40,8 @@ class AppState:
     registry: ToolRegistry
     http: PostHogHTTP
     executor: ToolExecutor
+    subscriptions: SubscriptionManager
+    """Who follows which resource, and the pollers (in the lifespan's task group) that serve them."""
 
     def target(self) -> Target:
         """Whom calls are made for; one place to make credentials per request later."""
@@ -45,7 +50,6 @@ class AppState:
 
 def build_registry(settings: Settings) -> ToolRegistry:
     return ToolRegistry(
-        CATALOG,
         default_project=settings.project_id is not None,
         tool_filter=ToolFilter(read_only=settings.read_only, toolsets=settings.toolsets),
     )
@@ -57,7 +61,19 @@ async def open_state(
 ) -> AsyncGenerator[AppState]:
     http = PostHogHTTP(settings, transport=transport)
     try:
-        yield AppState(settings=settings, registry=registry, http=http, executor=ToolExecutor(http, settings))
+        async with anyio.create_task_group() as pollers:
+            subscriptions = SubscriptionManager(ResourceReader(http), pollers, poll_interval=settings.poll_interval)
+            try:
+                yield AppState(
+                    settings=settings,
+                    registry=registry,
+                    http=http,
+                    executor=ToolExecutor(http, settings),
+                    subscriptions=subscriptions,
+                )
+            finally:
+                subscriptions.close()
+                pollers.cancel_scope.cancel()
     finally:
         await http.aclose()
 
@@ -103,4 +119,12 @@ def create_server(
         lifespan=lifespan,
         on_list_tools=_list_tools,
         on_call_tool=_call_tool,
+        # Resources (server/resources): recordings, transcripts and conversations, followable in both eras.
+        on_list_resources=resource_handlers.on_list_resources,
+        on_list_resource_templates=resource_handlers.on_list_resource_templates,
+        on_read_resource=resource_handlers.on_read_resource,
+        on_completion=resource_handlers.on_completion,
+        on_subscribe_resource=resource_handlers.on_subscribe_resource,
+        on_unsubscribe_resource=resource_handlers.on_unsubscribe_resource,
+        on_subscriptions_listen=resource_handlers.on_subscriptions_listen,
     )

@@ -20,9 +20,9 @@ import anyio
 
 from server import SERVER_NAME, __version__
 from server.config import ConfigError, RawSettings, Settings, build_settings, from_environment
-from tools.catalog import CATALOG
+from server.registry import known_areas
 
-AREAS = frozenset(op.area for op in CATALOG)
+AREAS = known_areas()
 
 
 def _settings_flags(parser: argparse.ArgumentParser, *, sub_command: bool = False) -> None:

@@ -1,17 +1,22 @@
-"""Turns the operation catalog into published MCP tool definitions, once, at start-up.
+"""Turns the operation catalog into published MCP tool definitions.
 
-The set of tools is a function of the catalog and a ``ToolFilter`` (toolsets, read-only mode), so a
-deployment — or later a single request — can expose a subset without touching the catalog.
+Start-up loads the precomputed definitions (``server/manifest.py``); each tool's catalog ``Operation`` (and
+with it the pydantic models) is looked up only when the tool is first called. The set of tools is a function of
+the definitions and a ``ToolFilter`` (toolsets, read-only mode), so a deployment — or later a single request —
+can expose a subset without touching the catalog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 import mcp_types as types
 
+from server.manifest import load_manifest
 from server.schema_export import publish_input_schema, publish_schema
 from tools.operation import Operation
 
@@ -21,22 +26,28 @@ class ToolFilter:
     read_only: bool = False
     toolsets: frozenset[str] | None = None
 
-    def allows(self, operation: Operation) -> bool:
-        if self.read_only and not operation.read_only:
+    def allows(self, area: str, read_only: bool) -> bool:
+        if self.read_only and not read_only:
             return False
-        return self.toolsets is None or operation.area in self.toolsets
+        return self.toolsets is None or area in self.toolsets
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ToolEntry:
-    operation: Operation
     tool: types.Tool
-    nullable_fields: frozenset[str]
+    area: str
+    nullable_fields: frozenset[str] = field(default_factory=frozenset[str])
     """Arguments for which an explicit null is meaningful to PostHog (all other nulls mean "not given")."""
 
     @property
     def input_schema(self) -> dict[str, Any]:
         return self.tool.input_schema
+
+    @cached_property
+    def operation(self) -> Operation:
+        from tools.catalog import OPERATIONS_BY_NAME  # the pydantic models load on the first call, not at start-up
+
+        return OPERATIONS_BY_NAME[self.tool.name]
 
 
 def _nullable_fields(schema: Mapping[str, Any]) -> frozenset[str]:
@@ -58,6 +69,7 @@ def _scope_line(operation: Operation) -> str:
 
 
 def build_tool(operation: Operation, *, default_project: bool) -> ToolEntry:
+    """Generate one tool's published definition from its catalog entry (the source of the manifest)."""
     input_schema = publish_input_schema(operation.input_model, default_project=default_project)
     description = operation.description.strip()
     if "scope" not in description.lower():
@@ -76,18 +88,37 @@ def build_tool(operation: Operation, *, default_project: bool) -> ToolEntry:
             open_world_hint=operation.open_world,
         ),
     )
-    return ToolEntry(operation=operation, tool=tool, nullable_fields=_nullable_fields(input_schema))
+    return ToolEntry(tool=tool, area=operation.area, nullable_fields=_nullable_fields(input_schema))
+
+
+def _require_project(schema: dict[str, Any]) -> dict[str, Any]:
+    schema = copy.deepcopy(schema)
+    required = cast(list[str], schema.setdefault("required", []))
+    if "project_id" in schema.get("properties", {}) and "project_id" not in required:
+        required.insert(0, "project_id")
+    return schema
+
+
+def _entry_from_manifest(item: Mapping[str, Any], *, default_project: bool) -> ToolEntry:
+    tool = types.Tool.model_validate(item["tool"])
+    if not default_project:
+        tool = tool.model_copy(update={"input_schema": _require_project(tool.input_schema)})
+    return ToolEntry(tool=tool, area=str(item["area"]), nullable_fields=_nullable_fields(tool.input_schema))
+
+
+def known_areas() -> frozenset[str]:
+    return frozenset(str(item["area"]) for item in load_manifest())
 
 
 class ToolRegistry:
     """The published tools, by name."""
 
-    def __init__(
-        self, catalog: Iterable[Operation], *, default_project: bool, tool_filter: ToolFilter | None = None
-    ) -> None:
+    def __init__(self, *, default_project: bool, tool_filter: ToolFilter | None = None) -> None:
         chosen = tool_filter or ToolFilter()
         self._entries = {
-            op.name: build_tool(op, default_project=default_project) for op in catalog if chosen.allows(op)
+            str(item["tool"]["name"]): _entry_from_manifest(item, default_project=default_project)
+            for item in load_manifest()
+            if chosen.allows(str(item["area"]), bool(item["read_only"]))
         }
         self._tools = [entry.tool for entry in self._entries.values()]
 

@@ -76,11 +76,42 @@ def _strip_titles(node: Any) -> Any:
     return result
 
 
+_SHAPE_KEYWORDS = frozenset({"type", "anyOf", "oneOf", "allOf", "enum", "const", "properties", "items", "not", "$ref"})
+ANY_JSON_TYPES = ["object", "array", "string", "number", "boolean", "null"]
+
+
+def _declare_any(node: Any) -> Any:
+    """Spell "any JSON value" out as ``anyOf`` single-type branches (the most portable spelling): a schema with no
+    keyword at all reads as a mistake to schema checkers, and a ``type`` list is rejected by some clients."""
+    if isinstance(node, list):
+        return [_declare_any(item) for item in cast(list[Any], node)]
+    if not isinstance(node, dict):
+        return node
+    obj = cast(JsonObject, node)
+    out: JsonObject = {}
+    for key, value in obj.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _as_declared(prop) for name, prop in cast(JsonObject, value).items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            out[key] = _as_declared(value)
+        elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
+            out[key] = [_as_declared(member) for member in cast(list[Any], value)]
+        else:
+            out[key] = _declare_any(value)
+    return out
+
+
+def _as_declared(schema: Any) -> Any:
+    if isinstance(schema, dict) and not (_SHAPE_KEYWORDS & cast(JsonObject, schema).keys()):
+        return {**cast(JsonObject, schema), "anyOf": [{"type": kind} for kind in ANY_JSON_TYPES]}
+    return _declare_any(schema)
+
+
 def publish_schema(model: type[BaseModel], *, mode: str = "validation") -> JsonObject:
     """The model's JSON schema, self-contained (no ``$ref``), without generated titles."""
     raw = model.model_json_schema(mode="validation" if mode == "validation" else "serialization")
     defs = cast(JsonObject, raw.get("$defs", {}))
-    schema = cast(JsonObject, _strip_titles(_resolve(raw, defs, 0)))
+    schema = cast(JsonObject, _declare_any(_strip_titles(_resolve(raw, defs, 0))))
     schema["type"] = "object"
     return schema
 

@@ -14,6 +14,7 @@ from mcp import Client
 from server.app import create_server
 from server.commands import tool_table_markdown
 from server.config import Settings
+from server.manifest import MANIFEST_PATH, generate_manifest, load_manifest, render
 from server.schema_export import contains_ref
 from tests.conftest import REPO
 from tests.snapshot import assert_matches_snapshot
@@ -145,3 +146,9 @@ def test_tool_names_are_snake_case_area_action() -> None:
     for op in CATALOG:
         assert re.fullmatch(r"[a-z]+(_[a-z]+)+", op.name), op.name
         assert op.name.startswith(op.area), op.name
+
+
+def test_the_shipped_manifest_is_what_the_catalog_generates() -> None:
+    """server/tool_manifest.json is loaded at start-up instead of generating schemas; it must never go stale."""
+    assert load_manifest() == generate_manifest(), "run `python -m server.manifest` and commit the result"
+    assert MANIFEST_PATH.read_text(encoding="utf-8") == render(generate_manifest())

@@ -25,6 +25,7 @@ LIVE = RECORDING_IDS["design_review_live"]
 CONVERSATION = CONVERSATION_IDS["daily_signups"]
 PERSON_CONFIG = CONFIG_IDS["person"]
 S3 = {"type": "S3", "config": {"bucket_name": "hedgebox-analytics-exports", "region": "us-east-1", "prefix": "x/"}}
+HOGQL = {"kind": "HogQLQuery", "query": "select count() from events"}
 EXPORT_BODY = {"name": "Events to S3 (hourly)", "destination": S3, "interval": "hour"}
 
 
@@ -89,8 +90,8 @@ CASES = [
          body={"segments": [{"text": "Shipping Friday.", "timestamp": 987654.0, "speaker": "Ada"}]},
          check=structured("transcript_text")),
     Case("endpoints_list", {}, "GET", "endpoints", check=structured("results")),
-    Case("endpoints_create", {"name": "signups_by_day", "query": {"kind": "HogQLQuery", "query": "select count() from events"}},
-         "POST", "endpoints", body={"name": "signups_by_day", "query": {"kind": "HogQLQuery", "query": "select count() from events"}},
+    Case("endpoints_create", {"name": "signups_by_day", "query": HOGQL}, "POST", "endpoints",
+         body={"name": "signups_by_day", "query": HOGQL},
          check=structured("name", "signups_by_day")),
     Case("endpoints_get", {"name": "daily_pageviews"}, "GET", "endpoints/daily_pageviews",
          check=structured("name", "daily_pageviews")),
