@@ -24,6 +24,37 @@ Collection = Literal["desktop_recordings", "conversations"]
 
 
 @dataclass(frozen=True, slots=True)
+class CollectionApi:
+    """How PostHog serves one collection (the same paths and scope as the catalog's list/get tools).
+
+    Declared here rather than imported from the catalog so start-up does not load the catalog's pydantic models;
+    a test checks the two agree.
+    """
+
+    list_path: str
+    item_path: str
+    """With an ``{id}`` placeholder."""
+    read_scope: str
+    noun: str
+
+
+COLLECTIONS: dict[Collection, CollectionApi] = {
+    "desktop_recordings": CollectionApi(
+        list_path="desktop_recordings/",
+        item_path="desktop_recordings/{id}/",
+        read_scope="desktop_recording:read",
+        noun="desktop recordings",
+    ),
+    "conversations": CollectionApi(
+        list_path="conversations/",
+        item_path="conversations/{id}/",
+        read_scope="conversation:read",
+        noun="conversations",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceKind:
     kind: ResourceType
     collection: Collection

@@ -1,0 +1,50 @@
+"""``resources/list`` edge cases, and the collection paths agreeing with the tool catalog."""
+
+from __future__ import annotations
+
+import pytest
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
+
+from sandbox import SandboxServer
+from server.resources.listing import Cursor, decode_cursor, encode_cursor
+from server.resources.templates import COLLECTIONS, CollectionApi
+from tests.resources.support import connect
+from tools.catalog import OPERATIONS_BY_NAME
+
+
+def test_cursor_round_trip_and_rejects_foreign_text() -> None:
+    cursor = Cursor("1", "conversations", 8)
+    assert decode_cursor(encode_cursor(cursor)) == cursor
+    for bad in ("", "not-base64!", encode_cursor(cursor)[:-3], "eyJ2IjogOX0"):
+        with pytest.raises(ValueError):
+            decode_cursor(bad)
+
+
+@pytest.mark.parametrize(("collection", "api"), list(COLLECTIONS.items()))
+def test_collection_paths_match_the_catalog(collection: str, api: CollectionApi) -> None:
+    listing = OPERATIONS_BY_NAME[f"{collection}_list"]
+    single = OPERATIONS_BY_NAME[f"{collection}_get"]
+    assert listing.path == api.list_path
+    assert single.path.replace("{conversation}", "{id}") == api.item_path
+    assert listing.scopes == single.scopes == (api.read_scope,)
+
+
+@pytest.mark.anyio
+async def test_no_default_project_lists_nothing(sandbox: SandboxServer) -> None:
+    async with connect(sandbox, "inproc", "auto", project_id=None) as client:
+        result = await client.list_resources()
+    assert result.resources == []
+    assert result.next_cursor is None
+    assert sandbox.state.requests == [], "nothing to ask PostHog without a project"
+
+
+@pytest.mark.anyio
+async def test_a_bad_cursor_is_invalid_params(sandbox: SandboxServer) -> None:
+    async with connect(sandbox, "inproc", "legacy") as client:
+        with pytest.raises(MCPError) as caught:
+            await client.list_resources(cursor="garbage")
+        assert caught.value.code == INVALID_PARAMS
+        with pytest.raises(MCPError) as caught:
+            await client.list_resources(cursor=encode_cursor(Cursor("2", "desktop_recordings", 0)))
+        assert "another project" in caught.value.message
