@@ -149,18 +149,20 @@ class PostHogHTTP:
         """One call, retried when safe, within the call deadline; raises ``UpstreamFailure``."""
         self._require_key(target)
         started = time.monotonic()
-        attempts = 0
+        attempts = 1
         status: int | str = "-"
         try:
             with anyio.fail_after(self._settings.call_timeout):
-                async for attempt in self._retrying(request.retry_safe):
-                    with attempt:
-                        attempts += 1
-                        response = await self._attempt(target, request)
-                        status = response.status
-                        return UpstreamResponse(response.status, response.data, attempts)
+                try:  # the first attempt runs outside tenacity: most calls succeed and need none of it
+                    response = await self._attempt(target, request)
+                except UpstreamFailure as first:
+                    if not _is_retryable(first, request.retry_safe) or self._settings.max_retries == 0:
+                        raise
+                    response, attempts = await self._retry(target, request, first)
+            status = response.status
+            return UpstreamResponse(response.status, response.data, attempts)
         except UpstreamFailure as failure:
-            failure.attempts = attempts
+            failure.attempts = max(failure.attempts, attempts)
             status = failure.status or failure.kind
             raise
         except TimeoutError:
@@ -170,6 +172,22 @@ class PostHogHTTP:
             ) from None
         finally:
             self._log(request, status, started, attempts)
+
+    async def _retry(
+        self, target: Target, request: UpstreamRequest, first: UpstreamFailure
+    ) -> tuple[UpstreamResponse, int]:
+        """Attempts after a retryable first failure, paced by tenacity; the first failure sets the first wait."""
+        attempts = 0
+        async for attempt in self._retrying(request.retry_safe):
+            with attempt:
+                attempts += 1
+                if attempts == 1:  # replay the first failure so tenacity waits and counts as if it ran it
+                    raise first
+                try:
+                    return await self._attempt(target, request), attempts
+                except UpstreamFailure as failure:
+                    failure.attempts = attempts
+                    raise
         raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
 
     def _retrying(self, retry_safe: bool) -> AsyncRetrying:
