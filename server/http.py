@@ -102,7 +102,7 @@ class _WaitForHint(wait_base):
 
 
 def _is_retryable(error: BaseException, retry_safe: bool) -> bool:
-    if not isinstance(error, UpstreamFailure):
+    if not isinstance(error, UpstreamFailure) or error.kind == "unsendable":
         return False
     if not error.sent:
         return True  # never reached PostHog: repeating cannot do anything twice
@@ -163,12 +163,16 @@ class PostHogHTTP:
             return UpstreamResponse(response.status, response.data, attempts)
         except UpstreamFailure as failure:
             failure.attempts = max(failure.attempts, attempts)
+            failure.retry_safe = request.retry_safe
             status = failure.status or failure.kind
             raise
         except TimeoutError:
             status = "deadline"
             raise UpstreamFailure(
-                "timeout", f"no answer within the {self._settings.call_timeout:g} s deadline", attempts=attempts
+                "timeout",
+                f"no answer within the {self._settings.call_timeout:g} s deadline",
+                attempts=attempts,
+                retry_safe=request.retry_safe,
             ) from None
         finally:
             self._log(request, status, started, attempts)
@@ -209,17 +213,25 @@ class PostHogHTTP:
         """Open a streaming response (event streams); a non-2xx answer raises ``UpstreamFailure``.
 
         Holds a concurrency slot for the whole stream. Never retried once sent: a stream starts work upstream.
+        The whole stream, reading included, must end within the call deadline: a stream that keeps trickling
+        events is cut off like one that stalls.
         """
         self._require_key(target)
         started = time.monotonic()
         status: int | str = "-"
+        timeout = self._settings.call_timeout
         try:
-            async with self._limiter, self._open(target, request) as response:
-                status = response.status_code
-                if response.status_code >= 300:
-                    self._interpret(response, await self._read_capped(response))
-                yield response
+            with anyio.move_on_after(timeout) as deadline:
+                async with self._limiter, self._open(target, request) as response:
+                    status = response.status_code
+                    if response.status_code >= 300:
+                        self._interpret(response, await self._read_capped(response))
+                    yield response
+            if deadline.cancelled_caught:
+                status = "deadline"
+                raise UpstreamFailure("timeout", f"PostHog did not finish answering within the {timeout:g} s deadline")
         except UpstreamFailure as failure:
+            failure.retry_safe = request.retry_safe
             status = failure.status or failure.kind
             raise
         finally:
@@ -232,31 +244,9 @@ class PostHogHTTP:
         method = request.method
         body = request.json_body
         for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
+            outgoing = self._build(target, request, url, method, body)
             try:
-                async with self._client.stream(
-                    method,
-                    url,
-                    params=dict(request.params) or None,
-                    json=body,
-                    headers=self._headers(target, url, request.accept),
-                ) as response:
-                    location = response.headers.get("location")
-                    if response.is_redirect and location:
-                        next_url = urljoin(url, location)
-                        if _origin(next_url) != _origin(target.host):
-                            raise UpstreamFailure(
-                                "redirect",
-                                f"PostHog answered {response.status_code} redirecting to another origin "
-                                f"({_origin(next_url)[1]}); not followed, so the key stays with {target.host}",
-                                status=response.status_code,
-                            )
-                        if response.status_code in _FOLLOW_ANY_METHOD or (
-                            response.status_code in _FOLLOW_GET_ONLY and method == "GET"
-                        ):
-                            url = next_url
-                            continue
-                    yield response
-                    return
+                response = await self._client.send(outgoing, stream=True)
             except httpx2.ConnectTimeout as error:
                 raise UpstreamFailure("timeout", f"could not connect to {target.host} in time", sent=False) from error
             except (httpx2.ConnectError, httpx2.PoolTimeout) as error:
@@ -267,7 +257,43 @@ class PostHogHTTP:
                 ) from error
             except (httpx2.TransportError, httpx2.DecodingError) as error:
                 raise UpstreamFailure("network", f"the connection to PostHog broke ({type(error).__name__})") from error
+            try:
+                location = response.headers.get("location")
+                if response.is_redirect and location:
+                    next_url = urljoin(url, location)
+                    if _origin(next_url) != _origin(target.host):
+                        raise UpstreamFailure(
+                            "redirect",
+                            f"PostHog answered {response.status_code} redirecting to another origin "
+                            f"({_origin(next_url)[1]}); not followed, so the key stays with {target.host}",
+                            status=response.status_code,
+                        )
+                    if response.status_code in _FOLLOW_ANY_METHOD or (
+                        response.status_code in _FOLLOW_GET_ONLY and method == "GET"
+                    ):
+                        url = next_url
+                        continue
+                yield response
+                return
+            finally:
+                await response.aclose()
         raise UpstreamFailure("redirect", "too many redirects")
+
+    def _build(self, target: Target, request: UpstreamRequest, url: str, method: str, body: Any) -> httpx2.Request:
+        """The request as it goes on the wire; arguments that cannot be encoded fail here, before any I/O."""
+        try:
+            return self._client.build_request(
+                method,
+                url,
+                params=dict(request.params) or None,
+                json=body,
+                headers=self._headers(target, url, request.accept),
+            )
+        except httpx2.InvalidURL:
+            reason = "the URL would be too long or malformed (an argument sent in the query string is too long)"
+        except ValueError:  # UnicodeEncodeError (unpaired surrogates), NaN or Infinity in a JSON body
+            reason = "an argument holds text or a number that cannot be encoded (unpaired surrogate, NaN, Infinity)"
+        raise UpstreamFailure("unsendable", f"the request could not be built: {reason}", sent=False)
 
     async def _read_capped(self, response: httpx2.Response) -> bytes:
         limit = self._settings.max_response_bytes

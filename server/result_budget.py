@@ -1,7 +1,12 @@
 """Keeps tool results within what clients accept (about 25k tokens by default).
 
 Lists are cut at item boundaries and long text at a marked point; the caller is told what was cut and how to
-get the rest. The cut data still matches the tool's output schema.
+get the rest. The cut data keeps its shape (same keys, lists stay lists, text stays text), so it still matches
+the tool's output schema.
+
+The bound holds for any JSON: first the largest lists and texts are halved (typical results have one big part:
+a page of results, a transcript); if many parts are big, every list and text over a shrinking length is cut
+alike; data that still does not fit (thousands of keys) is replaced by an empty value of the same type.
 """
 
 from __future__ import annotations
@@ -11,22 +16,29 @@ from typing import Any, cast
 
 _MAX_ROUNDS = 64
 _NOTE_ROOM = 600
+"""Characters of the budget kept for the notes (and the executor's own notes, such as HTTP 202)."""
+_EXECUTOR_NOTE_ROOM = 120
+_CUT = " …[cut]"
+_MAX_DESCRIBED_CUTS = 3
+_MAX_PATH_CHARS = 60
+
+Path = tuple[str | int, ...]
 
 
 def compact_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _largest_node(node: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], int] | None:
+def _largest_node(node: Any, path: Path = ()) -> tuple[Path, int] | None:
     """Path and serialized size of the largest list or string below ``node`` (itself excluded)."""
-    best: tuple[tuple[str | int, ...], int] | None = None
+    best: tuple[Path, int] | None = None
     children: list[tuple[str | int, Any]] = []
     if isinstance(node, dict):
         children = list(cast(dict[str, Any], node).items())
     elif isinstance(node, list):
         children = list(enumerate(cast(list[Any], node)))
     for key, child in children:
-        if isinstance(child, (list, str)) and len(cast(Any, child)) > 1:
+        if _cuttable(child):
             size = len(compact_json(child))
             if best is None or size > best[1]:
                 best = ((*path, key), size)
@@ -36,57 +48,162 @@ def _largest_node(node: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[st
     return best
 
 
-def _get(node: Any, path: tuple[str | int, ...]) -> Any:
+def _cuttable(value: Any) -> bool:
+    if isinstance(value, list):
+        return len(cast(list[Any], value)) > 1
+    return isinstance(value, str) and len(value) > 2 * len(_CUT)
+
+
+def _get(node: Any, path: Path) -> Any:
     for key in path:
         node = node[key]
     return node
 
 
-def _set(node: Any, path: tuple[str | int, ...], value: Any) -> None:
+def _set(node: Any, path: Path, value: Any) -> None:
     parent = _get(node, path[:-1])
     parent[path[-1]] = value
 
 
-def _describe(path: tuple[str | int, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path)) or "result"
+def _cut_text(text: str, keep: int) -> str:
+    return text.removesuffix(_CUT)[:keep] + _CUT
 
 
-def fit_to_budget(original: Any, budget: int, *, offset: int | None = None) -> tuple[Any, list[str]]:
-    """Return data cut to fit ``budget`` characters of compact JSON, and notes saying what was cut."""
+def _describe(path: Path) -> str:
+    """``results[0].transcript_text``; the leading holder index is not part of the caller's data."""
+    inner = path[1:]
+    text = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(inner)) or "result"
+    return text if len(text) <= _MAX_PATH_CHARS else text[: _MAX_PATH_CHARS - 1] + "…"
+
+
+def fit_to_budget(
+    original: Any, budget: int, *, offset: int | None = None, pageable: bool | None = None
+) -> tuple[Any, list[str]]:
+    """Return data cut to fit ``budget`` characters of compact JSON, and notes saying what was cut.
+
+    The data and the joined notes together stay within ``budget`` with room for a short note of the caller's.
+    ``pageable`` says whether the tool takes ``offset``/``limit`` (``None``: a page with a ``next`` link does).
+    """
     if len(compact_json(original)) <= budget:
         return original, []
-    data: Any = json.loads(compact_json(original))  # a private copy we may cut
-    target = max(budget - _NOTE_ROOM, 1000)
+    holder: list[Any] = [json.loads(compact_json(original))]  # a private copy we may cut, under one parent
+    target = max(budget - _NOTE_ROOM, budget // 2)
+    page_size: int | None = None
+    if _results(holder[0]) is not None:
+        page_size = _cut_page(holder[0], target)
+    cuts: dict[Path, int] = {}
+    _halve_largest(holder, target, cuts)
+    if len(compact_json(holder[0])) > target:
+        _shrink_everywhere(holder, target, cuts)
+    if len(compact_json(holder[0])) > target:
+        holder[0] = type(holder[0])()
+        return holder[0], [
+            "The result is too large to show even in part (too many fields). Narrow the request, e.g. with "
+            "filters or a smaller limit."
+        ]
     notes: list[str] = []
-    if isinstance(page := data, dict) and isinstance(cast(dict[str, Any], page).get("results"), list):
-        notes.extend(_cut_page(cast(dict[str, Any], page), target, offset))
-    originals: dict[tuple[str | int, ...], int] = {}
+    kept = _results(holder[0])
+    if page_size is not None and kept is not None and len(kept) < page_size:
+        cuts.pop((0, "results"), None)
+        can_page = pageable if pageable is not None else "next" in holder[0]
+        notes.append(_page_note(len(kept), page_size, offset, can_page))
+    notes.extend(_cut_notes(holder, cuts))
+    return holder[0], _bounded(notes, budget - target - _EXECUTOR_NOTE_ROOM)
+
+
+def _results(data: Any) -> list[Any] | None:
+    if isinstance(data, dict) and isinstance(cast(dict[str, Any], data).get("results"), list):
+        return cast(list[Any], cast(dict[str, Any], data)["results"])
+    return None
+
+
+def _halve_largest(holder: list[Any], target: int, cuts: dict[Path, int]) -> None:
+    """Halve the largest list or text until the data fits: one big part is cut, the rest is kept whole."""
     rounds = 0
-    while len(compact_json(data)) > target and rounds < _MAX_ROUNDS:
+    while len(compact_json(holder[0])) > target and rounds < _MAX_ROUNDS:
         rounds += 1
-        found = _largest_node(data)
+        found = _largest_node(holder)
         if found is None:
-            break
+            return
         path, _size = found
-        value = _get(data, path)
-        originals.setdefault(path, len(value))
+        value = _get(holder, path)
+        cuts.setdefault(path, len(value))
         if isinstance(value, list):
             items = cast(list[Any], value)
-            _set(data, path, items[: max(1, len(items) // 2) if len(items) > 1 else 0])
+            _set(holder, path, items[: len(items) // 2])
         else:
-            text = cast(str, value).removesuffix(" …[cut]")
-            _set(data, path, text[: len(text) // 2] + " …[cut]")
-    for path, original in originals.items():
-        value = _get(data, path)
+            text = cast(str, value).removesuffix(_CUT)
+            _set(holder, path, _cut_text(text, len(text) // 2))
+
+
+def _shrink_everywhere(holder: list[Any], target: int, cuts: dict[Path, int]) -> None:
+    """Many big parts: cut every list and text longer than a limit that halves until the data fits."""
+    limit = _longest(holder[0])
+    while len(compact_json(holder[0])) > target and limit > 1:
+        limit //= 2
+        _cut_longer_than(holder, (0,), limit, cuts)
+
+
+def _longest(node: Any) -> int:
+    if isinstance(node, dict):
+        return max((_longest(v) for v in cast(dict[str, Any], node).values()), default=0)
+    if isinstance(node, list):
+        items = cast(list[Any], node)
+        return max([len(items), *(_longest(v) for v in items)])
+    return len(node) if isinstance(node, str) else 0
+
+
+def _cut_longer_than(holder: list[Any], path: Path, limit: int, cuts: dict[Path, int]) -> None:
+    node = _get(holder, path)
+    if isinstance(node, str):
+        if len(node) > limit + len(_CUT):
+            cuts.setdefault(path, len(node))
+            _set(holder, path, _cut_text(node, limit))
+        return
+    if isinstance(node, list):
+        items = cast(list[Any], node)
+        if len(items) > limit:
+            cuts.setdefault(path, len(items))
+            _set(holder, path, items[:limit])
+        for index in range(len(_get(holder, path))):
+            _cut_longer_than(holder, (*path, index), limit, cuts)
+    elif isinstance(node, dict):
+        for key in list(cast(dict[str, Any], node)):
+            _cut_longer_than(holder, (*path, key), limit, cuts)
+
+
+def _cut_notes(holder: list[Any], cuts: dict[Path, int]) -> list[str]:
+    notes: list[str] = []
+    for path, original in cuts.items():
+        try:
+            value = _get(holder, path)
+        except (IndexError, KeyError):
+            continue  # inside a part that was cut away later
         if isinstance(value, list):
             notes.append(f"`{_describe(path)}` cut to its first {len(cast(list[Any], value))} of {original} items.")
-        else:
-            kept = len(cast(str, value)) - len(" …[cut]")
+        elif isinstance(value, str):
+            kept = len(value) - len(_CUT)
             notes.append(f"`{_describe(path)}` cut after {kept} of {original} characters (marked '…[cut]').")
-    return cast(Any, data), notes
+    if len(notes) > _MAX_DESCRIBED_CUTS:
+        more = len(notes) - _MAX_DESCRIBED_CUTS
+        notes = [*notes[:_MAX_DESCRIBED_CUTS], f"{more} more lists or texts were cut the same way."]
+    return notes
 
 
-def _cut_page(page: dict[str, Any], target: int, offset: int | None) -> list[str]:
+def _bounded(notes: list[str], room: int) -> list[str]:
+    """Keep the notes within ``room`` characters, the first (how to get the rest of a page) above all."""
+    kept: list[str] = []
+    used = 0
+    for note in notes:
+        if used + len(note) + 1 > room:
+            break
+        kept.append(note)
+        used += len(note) + 1
+    return kept
+
+
+def _cut_page(page: dict[str, Any], target: int) -> int:
+    """Keep the largest prefix of ``results`` that fits (at least one item); returns the page's size."""
     items = cast(list[Any], page["results"])
     low, high = 0, len(items)
     while low < high:  # the largest prefix that fits
@@ -96,12 +213,17 @@ def _cut_page(page: dict[str, Any], target: int, offset: int | None) -> list[str
             low = middle
         else:
             high = middle - 1
-    keep = max(low, 1) if items else 0
-    page["results"] = items[:keep]
-    if keep >= len(items):
-        return []
-    start = (offset or 0) + keep
-    return [
-        f"Only the first {keep} of the {len(items)} results of this page fit in one answer. "
-        f"Get the rest by calling again with offset={start} and limit={keep}."
-    ]
+    page["results"] = items[: max(low, 1)] if items else []
+    return len(items)
+
+
+def _page_note(keep: int, total: int, offset: int | None, pageable: bool) -> str:
+    if not pageable:
+        return (
+            f"Only the first {keep} of the {total} results fit in one answer. This tool cannot page: "
+            "narrow the request to see the others."
+        )
+    return (
+        f"Only the first {keep} of the {total} results of this page fit in one answer. "
+        f"Get the rest by calling again with offset={(offset or 0) + keep} and limit={max(keep, 1)}."
+    )

@@ -14,7 +14,14 @@ from typing import Literal
 from schemas.common import PostHogErrorBody
 from server.config import KEY_HELP
 
-FailureKind = Literal["http", "network", "timeout", "invalid_body", "too_large", "redirect", "stream", "not_configured"]
+FailureKind = Literal[
+    "http", "network", "timeout", "invalid_body", "too_large", "redirect", "stream", "not_configured", "unsendable"
+]
+"""``unsendable``: the arguments cannot be put on the wire (a URL over httpx's limit, unpaired surrogates, NaN)."""
+
+_MAY_HAVE_APPLIED_KINDS = frozenset({"network", "timeout", "stream", "invalid_body", "too_large"})
+_MAY_HAVE_APPLIED_STATUSES = frozenset({502, 504})
+"""Gateway answers: the proxy gave up, but PostHog behind it may still have done the work."""
 
 _EXPECTED_IN = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
@@ -31,6 +38,17 @@ class UpstreamFailure(Exception):
     attempts: int = 1
     sent: bool = True
     """Whether the request may have reached PostHog (False: it never left, so any call may be retried)."""
+    retry_safe: bool = True
+    """Whether repeating the operation is harmless (from the catalog); set by the HTTP layer."""
+
+    @property
+    def may_have_applied(self) -> bool:
+        """A call that is not safe to repeat may have taken effect although no usable answer came back."""
+        if not self.sent or self.retry_safe:
+            return False
+        if self.kind == "http":
+            return self.status in _MAY_HAVE_APPLIED_STATUSES
+        return self.kind in _MAY_HAVE_APPLIED_KINDS
 
     def __str__(self) -> str:
         return self.message
@@ -63,6 +81,16 @@ def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str
     detail = (failure.body.detail or failure.body.error or "") if failure.body else ""
     if failure.kind == "not_configured":
         return KEY_HELP
+    if failure.kind == "unsendable":
+        return (
+            "Nothing was sent to PostHog. Shorten the very long value or remove the characters that cannot be "
+            "encoded (unpaired surrogates, NaN or Infinity), then call again."
+        )
+    if failure.may_have_applied:
+        return (
+            f"{operation} is not safe to repeat blindly and the request may have reached PostHog and taken effect: "
+            "check first (e.g. with the matching list or get tool), and send it again only if it did not happen."
+        )
     if failure.kind == "timeout":
         return "PostHog did not answer in time. Try again; for queries, narrow them or use a smaller limit."
     if failure.kind == "network":

@@ -80,8 +80,15 @@ def describe_error(error: ErrorDetails, schema: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         known = ", ".join(sorted(cast(dict[str, Any], schema.get("properties", {}))))
         return f"- `{name}` is not a parameter of this tool. Known parameters: {known}."
-    message = "does not have the expected form" if error["type"] == "string_pattern_mismatch" else error["msg"]
-    return f"- `{name}`: {message} (got {_shown(error.get('input'))}).{_expected(_property_schema(schema, loc))}"
+    prop = _property_schema(schema, loc)
+    if error["type"] == "string_pattern_mismatch":
+        message = "does not have the expected form"
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if prop is not None and "pattern" not in prop and pattern:
+            prop = {**prop, "pattern": str(pattern)}  # a pattern the published schema does not show
+    else:
+        message = error["msg"]
+    return f"- `{name}`: {message} (got {_shown(error.get('input'))}).{_expected(prop)}"
 
 
 def format_validation_error(tool: str, error: ValidationError, schema: dict[str, Any]) -> str:
