@@ -38,8 +38,10 @@ QueryValue = str | int | float | bool | Sequence[str]
 
 
 def encode_segment(value: str) -> str:
-    """One path segment, whatever the value: ``/``, ``%`` and dots are escaped, so ``../x`` cannot climb."""
-    return quote(value, safe="").replace(".", "%2E")
+    """One path segment, whatever the value: ``/``, ``%`` and dots are escaped, so ``../x`` cannot climb.
+
+    Unpaired surrogates are escaped too (as their UTF-8-like bytes) instead of raising."""
+    return quote(value, safe="", errors="surrogatepass").replace(".", "%2E")
 
 
 def render_path(template: str, values: Mapping[str, str]) -> str:
@@ -164,7 +166,7 @@ class PostHogHTTP:
         except UpstreamFailure as failure:
             failure.attempts = max(failure.attempts, attempts)
             failure.retry_safe = request.retry_safe
-            status = failure.status or failure.kind
+            status = _log_status(failure)
             raise
         except TimeoutError:
             status = "deadline"
@@ -232,7 +234,7 @@ class PostHogHTTP:
                 raise UpstreamFailure("timeout", f"PostHog did not finish answering within the {timeout:g} s deadline")
         except UpstreamFailure as failure:
             failure.retry_safe = request.retry_safe
-            status = failure.status or failure.kind
+            status = _log_status(failure)
             raise
         finally:
             self._log(request, status, started, 1)
@@ -368,6 +370,13 @@ class PostHogHTTP:
             (time.monotonic() - started) * 1000,
             max(0, attempts - 1),
         )
+
+
+def _log_status(failure: UpstreamFailure) -> int | str:
+    """``503``, ``timeout``, or ``200 invalid_body``: a status alone would make a failed call look fine."""
+    if failure.status is None:
+        return failure.kind
+    return failure.status if failure.kind == "http" else f"{failure.status} {failure.kind}"
 
 
 def _excerpt(raw: bytes, limit: int = 160) -> str:
