@@ -10,8 +10,8 @@ from typing import Any
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
-def assert_matches_snapshot(name: str, value: Any) -> None:
-    path = SNAPSHOTS / name
+def assert_matches_snapshot(name: str, value: Any, directory: Path = SNAPSHOTS) -> None:
+    path = directory / name
     text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from sandbox.requestlog import RecordedRequest
 from server.app import create_server
 from server.config import Settings
 from tests.conftest import server_command, server_env
+from tests.snapshot import assert_matches_snapshot as shared_assert_matches_snapshot
 
 Transport = Literal["stdio", "inproc"]
 Mode = Literal["auto", "legacy"]
@@ -124,12 +125,4 @@ async def wait_until(condition: Callable[[], bool], what: str = "condition", sec
 
 def assert_matches_snapshot(name: str, text: str) -> None:
     """Committed snapshot under tests/resources/snapshots; ``UPDATE_SNAPSHOTS=1`` rewrites it."""
-    path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        if os.environ.get("UPDATE_SNAPSHOTS") != "1":
-            raise AssertionError(f"snapshot {name} did not exist; it was written. Review and commit it.")
-    assert path.read_text(encoding="utf-8") == text, (
-        f"{name} changed. If the change is intended, run UPDATE_SNAPSHOTS=1 pytest tests/resources and commit it."
-    )
+    shared_assert_matches_snapshot(name, text, SNAPSHOTS)
