@@ -228,6 +228,7 @@ class PostHogHTTP:
                     status = response.status_code
                     if response.status_code >= 300:
                         self._interpret(response, await self._read_capped(response))
+                    await self._require_event_stream(response)
                     yield response
             if deadline.cancelled_caught:
                 status = "deadline"
@@ -238,6 +239,25 @@ class PostHogHTTP:
             raise
         finally:
             self._log(request, status, started, 1)
+
+    async def _require_event_stream(self, response: httpx2.Response) -> None:
+        """A 2xx answer to a streaming request that is not an event stream (a proxy's page, a JSON error) is a
+        failure that says what came instead, not a stream that "broke off"."""
+        content_type = response.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() == "text/event-stream":
+            return
+        raw = await self._read_capped(response)
+        if not raw.strip():
+            what = "an empty body"
+        elif "html" in content_type or raw.lstrip()[:1] == b"<":
+            what = f"an HTML page: {_excerpt(raw)}"
+        else:
+            what = f"{content_type or 'a body'} ({_excerpt(raw)})"
+        raise UpstreamFailure(
+            "invalid_body",
+            f"PostHog answered {response.status_code} with {what} instead of an event stream",
+            status=response.status_code,
+        )
 
     @asynccontextmanager
     async def _open(self, target: Target, request: UpstreamRequest) -> AsyncGenerator[httpx2.Response]:
