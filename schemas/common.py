@@ -17,7 +17,7 @@ ProjectId = Annotated[
     str,
     BeforeValidator(_int_to_str),
     Field(
-        pattern=r"^(\d{1,20}|@current)$",
+        pattern=r"^([0-9]{1,20}|@current)$",
         description=(
             "Project ID of the project you're trying to access (a number, or '@current'). "
             "Optional when the server has a default project (POSTHOG_PROJECT_ID)."

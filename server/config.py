@@ -21,7 +21,7 @@ HOST_ALIASES: Mapping[str, str] = {
 }
 DEFAULT_HOST = HOST_ALIASES["us"]
 _INGESTION_HOSTS = {"us.i.posthog.com", "eu.i.posthog.com"}
-_PROJECT_ID = re.compile(r"^(\d{1,20}|@current)$")
+_PROJECT_ID = re.compile(r"^([0-9]{1,20}|@current)$")
 
 KEY_HELP = (
     "Create a personal API key in PostHog (Settings → Personal API keys, https://us.posthog.com/settings/user-api-keys"

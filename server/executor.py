@@ -107,7 +107,12 @@ class ToolExecutor:
         return self._success(call, data, status=response.status)
 
     def _success(self, call: PreparedCall, data: Any, *, status: int) -> types.CallToolResult:
-        fitted, notes = fit_to_budget(data, self._settings.result_budget_chars, offset=call.offset)
+        fitted, notes = fit_to_budget(
+            data,
+            self._settings.result_budget_chars,
+            offset=call.offset,
+            pageable="offset" in call.operation.input_model.model_fields,
+        )
         content: list[types.ContentBlock] = [types.TextContent(text=compact_json(fitted))]
         if status == 202:
             notes.insert(0, "PostHog is still computing this (HTTP 202): call again shortly for the final result.")
@@ -172,7 +177,7 @@ class ToolExecutor:
     def _turn_result(self, call: PreparedCall, turn: ConversationTurn, status: str, why: str) -> types.CallToolResult:
         summary = turn.summary("failed" if status == "failed" else "interrupted")
         text = (
-            f"{call.operation.name} {status}: {why}. Conversation {turn.conversation_id} "
+            f"{call.operation.name} {status}: {why.rstrip('.')}. Conversation {turn.conversation_id} "
             f"(received {turn.events} events). What arrived:\n{compact_json(summary)}\n"
             "Next step: check it with conversations_get; send the message again once its status is idle."
         )

@@ -158,11 +158,6 @@ async def test_a_list_that_cannot_page_says_so(client: Client, sandbox: SandboxS
 
 
 @pytest.mark.anyio
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the executor does not pass fit_to_budget(pageable=...) so a cut batch_exports_logs page "
-    "(which has a `next` link) suggests offset=…, a parameter that tool refuses",
-)
 async def test_a_cut_page_only_suggests_parameters_the_tool_takes(client: Client) -> None:
     result = await client.call_tool("batch_exports_logs", {"id": BATCH_EXPORT_ID, "limit": 100})
 
