@@ -81,10 +81,6 @@ class Settings:
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    @property
-    def api_base(self) -> str:
-        return f"{self.host}/api/environments"
-
 
 def normalise_host(raw: str) -> str:
     """``us``/``eu`` or an http(s) URL, without a trailing slash or path."""

@@ -134,10 +134,6 @@ class PostHogHTTP:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    @property
-    def in_flight(self) -> int:
-        return self._limiter.borrowed_tokens
-
     def url_for(self, target: Target, request: UpstreamRequest) -> str:
         return f"{target.api_base}/{encode_segment(request.project_id)}/{request.path}"
 

@@ -25,7 +25,7 @@ def generate_manifest() -> list[dict[str, Any]]:
         {
             "area": op.area,
             "read_only": op.read_only,
-            "tool": build_tool(op, default_project=True).tool.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "tool": build_tool(op).tool.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
         for op in CATALOG
     ]

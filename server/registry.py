@@ -17,7 +17,7 @@ from typing import Any, cast
 import mcp_types as types
 
 from server.manifest import load_manifest
-from server.schema_export import publish_input_schema, publish_schema
+from server.schema_export import publish_schema
 from tools.operation import Operation
 
 
@@ -68,9 +68,12 @@ def _scope_line(operation: Operation) -> str:
     return "Required API key scope: " + ", ".join(operation.scopes) + "."
 
 
-def build_tool(operation: Operation, *, default_project: bool) -> ToolEntry:
-    """Generate one tool's published definition from its catalog entry (the source of the manifest)."""
-    input_schema = publish_input_schema(operation.input_model, default_project=default_project)
+def build_tool(operation: Operation) -> ToolEntry:
+    """Generate one tool's published definition from its catalog entry (the source of the manifest).
+
+    Published as for a server with a default project; ``_require_project`` adapts it for one without.
+    """
+    input_schema = publish_schema(operation.input_model)
     description = operation.description.strip()
     if "scope" not in description.lower():
         description = f"{description}\n{_scope_line(operation)}"

@@ -116,16 +116,6 @@ def publish_schema(model: type[BaseModel], *, mode: str = "validation") -> JsonO
     return schema
 
 
-def publish_input_schema(model: type[BaseModel], *, default_project: bool) -> JsonObject:
-    """Input schema for a tool; ``project_id`` becomes required when the server has no default project."""
-    schema = publish_schema(model)
-    if not default_project and "project_id" in schema.get("properties", {}):
-        required = cast(list[str], schema.setdefault("required", []))
-        if "project_id" not in required:
-            required.insert(0, "project_id")
-    return schema
-
-
 def contains_ref(node: Any) -> bool:
     if isinstance(node, dict):
         obj = cast(JsonObject, node)

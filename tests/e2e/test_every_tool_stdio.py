@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -199,7 +198,3 @@ async def test_protocol_era_is_the_one_asked_for(client: Client, request: pytest
     assert len(tools.tools) == 32
     legacy = request.node.callspec.params["client"] == "legacy"
     assert (client.protocol_version == "2025-11-25") is legacy
-
-
-def stderr_files(tmp_root: Path) -> list[Path]:
-    return sorted(tmp_root.glob("stdio*/server-stderr.log"))
