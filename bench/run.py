@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox import SandboxServer
-from sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 
 HERE = Path(__file__).resolve().parent
 RECORDING = RECORDING_IDS["pricing_review"]
@@ -115,7 +115,7 @@ async def measure(command: list[str], env: dict[str, str], calls: int) -> Sample
 
 def server_command() -> list[str]:
     script = Path(sys.executable).parent / "posthog-environments-mcp"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "posthog_environments_mcp"]
 
 
 async def bench(runs: int, calls: int) -> dict[str, Any]:

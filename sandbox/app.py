@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.middleware import SandboxMiddleware
-from sandbox.routes import ALL_ROUTES
-from sandbox.routing import Dispatcher
-from sandbox.state import SandboxState
+from .middleware import SandboxMiddleware
+from .routes import ALL_ROUTES
+from .routing import Dispatcher
+from .state import SandboxState
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

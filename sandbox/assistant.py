@@ -16,8 +16,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from sandbox import sse
-from sandbox.models import Json, Project
+from . import sse
+from .models import Json, Project
 
 
 @dataclass(slots=True)

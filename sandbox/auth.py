@@ -13,7 +13,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sandbox import errors
+from . import errors
 
 KEY_PATTERN = re.compile(r"^phx_[A-Za-z0-9]{40}$")
 INTERNAL = "INTERNAL"

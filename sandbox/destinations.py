@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.seed import KNOWN_S3_BUCKETS
+from .seed import KNOWN_S3_BUCKETS
 
 KNOWN_BIGQUERY_PROJECTS = frozenset({"hedgebox-analytics"})
 KNOWN_BIGQUERY_DATASETS = frozenset({"posthog_exports"})

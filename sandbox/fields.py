@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from sandbox import validation as v
+from . import validation as v
 
 Text = Annotated[str, BeforeValidator(v.char())]
 """Required-content text (DRF ``CharField``: blank refused)."""

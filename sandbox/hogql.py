@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sandbox.models import Event
+from .models import Event
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 50_000

@@ -17,11 +17,11 @@ from typing import Any, cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox import sse
-from sandbox.errors import default_error_body
-from sandbox.faults import Fault
-from sandbox.sse import compact_json
-from sandbox.state import SandboxState
+from . import sse
+from .errors import default_error_body
+from .faults import Fault
+from .sse import compact_json
+from .state import SandboxState
 
 OVERSIZE_DEFAULT = 10 * 1024 * 1024
 _CHUNK = 64 * 1024

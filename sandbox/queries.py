@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sandbox.models import Event, Json, iso
-from sandbox.seed import SEED_NOW
+from .models import Event, Json, iso
+from .seed import SEED_NOW
 
 DEFAULT_CACHE_AGE_SECONDS = 3600.0
 QUERY_EXPIRATION = timedelta(minutes=10)

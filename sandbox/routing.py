@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import errors
-from sandbox.auth import ApiKey, authenticate, authorize
-from sandbox.models import Project, User
-from sandbox.state import SandboxState
+from . import errors
+from .auth import ApiKey, authenticate, authorize
+from .models import Project, User
+from .state import SandboxState
 
 logger = logging.getLogger("sandbox")
 

@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandbox.models import (
+from .models import (
     BatchExport,
     Conversation,
     CustomerProfileConfig,

@@ -1,4 +1,5 @@
-"""``python -m sandbox``: run the sandbox in the foreground for a newcomer without a PostHog account."""
+"""``python -m posthog_environments_mcp.sandbox``: the sandbox in the foreground, for a newcomer without a PostHog
+account."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import sys
 import threading
 from types import FrameType
 
-from sandbox.server import SandboxServer
-from sandbox.state import DEFAULT_CHUNK_DELAY, SandboxState
+from .server import SandboxServer
+from .state import DEFAULT_CHUNK_DELAY, SandboxState
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m sandbox",
+        prog="python -m posthog_environments_mcp.sandbox",
         description="A local stand-in for PostHog's Environments API, seeded with example data.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")

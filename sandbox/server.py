@@ -9,9 +9,9 @@ from types import TracebackType
 
 import uvicorn
 
-from sandbox.app import create_app
-from sandbox.middleware import quiet_dropped_connections
-from sandbox.state import SandboxState
+from .app import create_app
+from .middleware import quiet_dropped_connections
+from .state import SandboxState
 
 _START_TIMEOUT = 10.0
 

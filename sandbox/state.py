@@ -14,14 +14,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sandbox import seed
-from sandbox.assistant import AssistantRun
-from sandbox.auth import ApiKey, check_key_format, generate_key, normalize_scopes
-from sandbox.faults import Fault, FaultBook
-from sandbox.models import Project, User
-from sandbox.queries import QueryRunner
-from sandbox.ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimiter
-from sandbox.requestlog import RecordedRequest, RequestLog
+from . import seed
+from .assistant import AssistantRun
+from .auth import ApiKey, check_key_format, generate_key, normalize_scopes
+from .faults import Fault, FaultBook
+from .models import Project, User
+from .queries import QueryRunner
+from .ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimiter
+from .requestlog import RecordedRequest, RequestLog
 
 DEFAULT_CHUNK_DELAY = 0.03
 DEFAULT_BLOCKING_TIMEOUT = 1.0

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from sandbox.errors import ApiError, validation_error
+from .errors import ApiError, validation_error
 
 M = TypeVar("M", bound=BaseModel)
 Rule = Callable[[Any], Any]

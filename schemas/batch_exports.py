@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from schemas.common import ToolInput, Uuid
-from schemas.fields import DateTime, InputObject, JsonObject, NonBlankStr, Output, ResultsPage
+from .common import ToolInput, Uuid
+from .fields import DateTime, InputObject, JsonObject, NonBlankStr, Output, ResultsPage
 
 ExportModel = Literal["events", "persons", "sessions"]
 Interval = Literal["hour", "day", "week", "every 5 minutes", "every 15 minutes"]

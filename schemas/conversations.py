@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from schemas.common import Paginated, ToolInput, Uuid
-from schemas.fields import JsonObject, NonBlankStr, Output, ResultsPage, UserBasic
+from .common import Paginated, ToolInput, Uuid
+from .fields import JsonObject, NonBlankStr, Output, ResultsPage, UserBasic
 
 AgentMode = Literal["product_analytics", "sql", "session_replay", "error_tracking", "plan", "execution", "survey"]
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from schemas.common import Paginated, ToolInput, Uuid
-from schemas.fields import JsonObject, Output, ResultsPage
+from .common import Paginated, ToolInput, Uuid
+from .fields import JsonObject, Output, ResultsPage
 
 Scope = Literal["person", "group_0", "group_1", "group_2", "group_3", "group_4"]
 

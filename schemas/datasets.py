@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from schemas.common import ToolInput, Uuid
+from .common import ToolInput, Uuid
 
 
 class DatasetsDelete(ToolInput):

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from schemas.common import Paginated, ToolInput, Uuid
-from schemas.fields import DateTime, InputObject, NonBlankStr, Output, ResultsPage, Url
+from .common import Paginated, ToolInput, Uuid
+from .fields import DateTime, InputObject, NonBlankStr, Output, ResultsPage, Url
 
 Platform = Literal["zoom", "teams", "meet", "desktop_audio", "slack"]
 RecordingStatus = Literal["recording", "uploading", "processing", "ready", "error"]

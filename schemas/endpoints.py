@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from schemas.common import ToolInput
-from schemas.fields import JsonObject, Output, UserBasic
+from .common import ToolInput
+from .fields import JsonObject, Output, UserBasic
 
 SyncFrequency = Literal["5min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"]
 RefreshMode = Literal["blocking", "force_blocking"]

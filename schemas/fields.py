@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from schemas.common import Page
+from .common import Page
 
 _URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps"})
 """The schemes Django's URLField (behind PostHog's URL fields) accepts."""

@@ -16,15 +16,15 @@ import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from server import SERVER_NAME, __version__
-from server.config import Settings
-from server.executor import ToolExecutor
-from server.http import PostHogHTTP
-from server.registry import ToolFilter, ToolRegistry
-from server.resources import handlers as resource_handlers
-from server.resources.reader import ResourceReader
-from server.resources.subscriptions import SubscriptionManager
-from server.target import Target
+from . import SERVER_NAME, __version__
+from .config import Settings
+from .executor import ToolExecutor
+from .http import PostHogHTTP
+from .registry import ToolFilter, ToolRegistry
+from .resources import handlers as resource_handlers
+from .resources.reader import ResourceReader
+from .resources.subscriptions import SubscriptionManager
+from .target import Target
 
 INSTRUCTIONS = """\
 Tools for PostHog's Environments API: desktop meeting recordings and their transcripts, data warehouse

@@ -18,9 +18,9 @@ from typing import Any
 
 import anyio
 
-from server import SERVER_NAME, __version__
-from server.config import ConfigError, RawSettings, Settings, build_settings, from_environment
-from server.registry import known_areas
+from . import SERVER_NAME, __version__
+from .config import ConfigError, RawSettings, Settings, build_settings, from_environment
+from .registry import known_areas
 
 AREAS = known_areas()
 
@@ -96,7 +96,7 @@ def maybe_sandbox(settings: Settings, enabled: bool) -> Generator[Settings]:
         return
     from pydantic import SecretStr
 
-    from sandbox import SandboxServer
+    from ..sandbox import SandboxServer
 
     with SandboxServer() as sandbox:
         yield settings.with_overrides(
@@ -110,7 +110,7 @@ def maybe_sandbox(settings: Settings, enabled: bool) -> Generator[Settings]:
 def main(argv: Sequence[str] | None = None) -> int:
     raw_argv = list(sys.argv[1:] if argv is None else argv)
     if raw_argv[:1] == ["sandbox"]:
-        from sandbox.serve import main as sandbox_main
+        from ..sandbox.serve import main as sandbox_main
 
         return sandbox_main(raw_argv[1:])
     parser = make_parser()
@@ -121,15 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{SERVER_NAME}: configuration error: {error}", file=sys.stderr)
         return 2
     if args.command == "tools":
-        from server.commands import print_tool_table
+        from .commands import print_tool_table
 
         return print_tool_table(settings)
-    from server.logs import configure_logging
+    from .logs import configure_logging
 
     with maybe_sandbox(settings, bool(args.sandbox)) as effective:
         configure_logging(effective.log_level, effective.api_key)
         if args.command == "call":
-            from server.commands import run_call
+            from .commands import run_call
 
             try:
                 arguments: Any = json.loads(args.arguments)
@@ -141,10 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             return anyio.run(run_call, effective, args.tool, arguments)
         if args.command == "check":
-            from server.commands import run_check
+            from .commands import run_check
 
             return anyio.run(run_check, effective)
-        from server.stdio import serve_stdio
+        from .stdio import serve_stdio
 
         return anyio.run(serve_stdio, effective)
 

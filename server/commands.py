@@ -8,9 +8,9 @@ from typing import Any, cast
 
 import mcp_types as types
 
-from server.app import build_registry, open_state
-from server.config import Settings
-from tools.catalog import CATALOG
+from ..tools.catalog import CATALOG
+from .app import build_registry, open_state
+from .config import Settings
 
 
 def tool_table_markdown() -> str:

@@ -15,7 +15,7 @@ from typing import Any, Literal, cast
 
 import httpx2
 
-from server.upstream_errors import UpstreamFailure
+from .upstream_errors import UpstreamFailure
 
 ProgressReport = Callable[[float, str | None], Awaitable[None]]
 TurnStatus = Literal["completed", "failed", "interrupted"]

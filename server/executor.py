@@ -13,16 +13,16 @@ from typing import Any, cast
 import mcp_types as types
 from pydantic import BaseModel, ValidationError
 
-from server.config import Settings
-from server.conversation_turn import ConversationTurn, read_turn
-from server.http import PostHogHTTP, UpstreamRequest, render_path
-from server.registry import ToolEntry
-from server.resource_uris import conversation_uri, recording_uri
-from server.result_budget import compact_json, fit_to_budget
-from server.target import Target
-from server.upstream_errors import UpstreamFailure, advice
-from server.validation import format_validation_error
-from tools.operation import Operation
+from ..tools.operation import Operation
+from .config import Settings
+from .conversation_turn import ConversationTurn, read_turn
+from .http import PostHogHTTP, UpstreamRequest, render_path
+from .registry import ToolEntry
+from .resource_uris import conversation_uri, recording_uri
+from .result_budget import compact_json, fit_to_budget
+from .target import Target
+from .upstream_errors import UpstreamFailure, advice
+from .validation import format_validation_error
 
 Progress = Callable[[float, str | None], Awaitable[None]]
 MAX_LINKS = 25

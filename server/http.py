@@ -22,10 +22,10 @@ import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_base, wait_random_exponential
 
-from server import SERVER_NAME, __version__
-from server.config import Settings
-from server.target import Target
-from server.upstream_errors import UpstreamFailure, parse_error_body, wait_hint_seconds
+from . import SERVER_NAME, __version__
+from .config import Settings
+from .target import Target
+from .upstream_errors import UpstreamFailure, parse_error_body, wait_hint_seconds
 
 logger = logging.getLogger("posthog_environments_mcp.http")
 

@@ -4,7 +4,7 @@ Generating 32 JSON schemas with pydantic takes longer than the rest of start-up,
 client waits for. So the definitions are generated once, committed (``server/tool_manifest.json``, also a
 readable record of every tool's contract), and loaded at start-up; the catalog's pydantic models are imported
 only when the first tool is called. A test fails when the file is not what the catalog generates; regenerate it
-with ``python -m server.manifest``.
+with ``python -m posthog_environments_mcp.server.manifest``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ MANIFEST_PATH = Path(__file__).with_name("tool_manifest.json")
 
 def generate_manifest() -> list[dict[str, Any]]:
     """Every catalog operation's published definition (with a default project), plus what filters need."""
-    from server.registry import build_tool
-    from tools.catalog import CATALOG
+    from ..tools.catalog import CATALOG
+    from .registry import build_tool
 
     return [
         {

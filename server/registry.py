@@ -16,9 +16,9 @@ from typing import Any, cast
 
 import mcp_types as types
 
-from server.manifest import load_manifest
-from server.schema_export import publish_schema
-from tools.operation import Operation
+from ..tools.operation import Operation
+from .manifest import load_manifest
+from .schema_export import publish_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class ToolEntry:
 
     @cached_property
     def operation(self) -> Operation:
-        from tools.catalog import OPERATIONS_BY_NAME  # the pydantic models load on the first call, not at start-up
+        from ..tools.catalog import OPERATIONS_BY_NAME  # the pydantic models load on the first call, not at start-up
 
         return OPERATIONS_BY_NAME[self.tool.name]
 

@@ -7,9 +7,9 @@ import sys
 
 from mcp.server.stdio import stdio_server
 
-from server.app import build_registry, create_server
-from server.config import Settings
-from server.logs import LOGGER_NAME
+from .app import build_registry, create_server
+from .config import Settings
+from .logs import LOGGER_NAME
 
 logger = logging.getLogger(LOGGER_NAME)
 

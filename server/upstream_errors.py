@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from schemas.common import PostHogErrorBody
-from server.config import KEY_HELP
+from ..schemas.common import PostHogErrorBody
+from .config import KEY_HELP
 
 FailureKind = Literal[
     "http", "network", "timeout", "invalid_body", "too_large", "redirect", "stream", "not_configured", "unsendable"

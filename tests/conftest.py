@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import SandboxServer, SandboxState
+from posthog_environments_mcp.sandbox import SandboxServer, SandboxState
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def server_command() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("posthog-environments-mcp")
-    return [found] if found else [sys.executable, "-m", "server.cli"]
+    return [found] if found else [sys.executable, "-m", "posthog_environments_mcp"]
 
 
 def server_env(sandbox: SandboxServer, **extra: str) -> dict[str, str]:

@@ -10,9 +10,9 @@ import pytest
 from jsonschema import Draft202012Validator, validate
 from pydantic import BaseModel, ValidationError
 
-from schemas.conversations import ConversationTurnResult
-from tools.catalog import CATALOG, OPERATIONS_BY_NAME
-from tools.operation import INTERNAL_SCOPE, Operation
+from posthog_environments_mcp.schemas.conversations import ConversationTurnResult
+from posthog_environments_mcp.tools.catalog import CATALOG, OPERATIONS_BY_NAME
+from posthog_environments_mcp.tools.operation import INTERNAL_SCOPE, Operation
 
 EXPECTED = {
     "datasets_delete": ("DELETE", "datasets/{id}/"),

@@ -11,14 +11,14 @@ import mcp_types as types
 import pytest
 from mcp import Client
 
-from server.app import create_server
-from server.commands import tool_table_markdown
-from server.config import Settings
-from server.manifest import MANIFEST_PATH, generate_manifest, load_manifest, render
-from server.schema_export import contains_ref
+from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.commands import tool_table_markdown
+from posthog_environments_mcp.server.config import Settings
+from posthog_environments_mcp.server.manifest import MANIFEST_PATH, generate_manifest, load_manifest, render
+from posthog_environments_mcp.server.schema_export import contains_ref
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.conftest import REPO
 from tests.snapshot import assert_matches_snapshot
-from tools.catalog import CATALOG
 
 
 async def list_tools(settings: Settings, mode: str = "auto") -> list[types.Tool]:
@@ -150,5 +150,7 @@ def test_tool_names_are_snake_case_area_action() -> None:
 
 def test_the_shipped_manifest_is_what_the_catalog_generates() -> None:
     """server/tool_manifest.json is loaded at start-up instead of generating schemas; it must never go stale."""
-    assert load_manifest() == generate_manifest(), "run `python -m server.manifest` and commit the result"
+    assert load_manifest() == generate_manifest(), (
+        "run `python -m posthog_environments_mcp.server.manifest` and commit the result"
+    )
     assert MANIFEST_PATH.read_text(encoding="utf-8") == render(generate_manifest())

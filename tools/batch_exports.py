@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import batch_exports as s
-from tools.operation import INTERNAL_SCOPE, Operation
+from ..schemas import batch_exports as s
+from .operation import INTERNAL_SCOPE, Operation
 
 _AREA = "batch_exports"
 _INTERNAL = (INTERNAL_SCOPE,)

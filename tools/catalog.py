@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from tools import batch_exports, conversations, customer_profile_configs, datasets, desktop_recordings, endpoints
-from tools.operation import Operation
+from . import batch_exports, conversations, customer_profile_configs, datasets, desktop_recordings, endpoints
+from .operation import Operation
 
 CATALOG: tuple[Operation, ...] = (
     *datasets.OPERATIONS,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import conversations as s
-from tools.operation import Operation
+from ..schemas import conversations as s
+from .operation import Operation
 
 _AREA = "conversations"
 

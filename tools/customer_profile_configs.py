@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import customer_profile_configs as s
-from tools.operation import Operation
+from ..schemas import customer_profile_configs as s
+from .operation import Operation
 
 _AREA = "customer_profile_configs"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import datasets as s
-from tools.operation import Operation
+from ..schemas import datasets as s
+from .operation import Operation
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(

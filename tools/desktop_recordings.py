@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import desktop_recordings as s
-from tools.operation import Operation
+from ..schemas import desktop_recordings as s
+from .operation import Operation
 
 _AREA = "desktop_recordings"
 

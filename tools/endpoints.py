@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas import endpoints as s
-from tools.operation import Operation
+from ..schemas import endpoints as s
+from .operation import Operation
 
 _AREA = "endpoints"
 _READ = ("endpoint:read",)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.routes import (
+from ..routing import Route
+from . import (
     batch_exports,
     conversations,
     customer_profile_configs,
@@ -10,7 +11,6 @@ from sandbox.routes import (
     desktop_recordings,
     endpoints,
 )
-from sandbox.routing import Route
 
 ALL_ROUTES: list[Route] = [
     *datasets.ROUTES,

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator
 from starlette.responses import JSONResponse, Response
 
-from sandbox import errors
-from sandbox.destinations import DESTINATION_TESTS, describe
-from sandbox.fields import Boolean, DateTime, Text
-from sandbox.models import BatchExport, LogEntry, iso
-from sandbox.pagination import paginate
-from sandbox.routing import Operation, RequestContext, route
-from sandbox.validation import as_object, choice, integer, parse
+from .. import errors
+from ..destinations import DESTINATION_TESTS, describe
+from ..fields import Boolean, DateTime, Text
+from ..models import BatchExport, LogEntry, iso
+from ..pagination import paginate
+from ..routing import Operation, RequestContext, route
+from ..validation import as_object, choice, integer, parse
 
 DESTINATION_TYPES = ("S3", "Snowflake", "Postgres", "Redshift", "BigQuery", "HTTP", "NoOp", "Databricks", "AzureBlob")
 INTERVALS = ("hour", "day", "week", "every 5 minutes", "every 15 minutes")

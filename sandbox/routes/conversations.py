@@ -14,13 +14,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from sandbox import errors, sse
-from sandbox.assistant import AssistantRun, Generation, answer, first_line_title, generate
-from sandbox.fields import AnyMode, Boolean, Text, Uuid
-from sandbox.models import Conversation, Json
-from sandbox.pagination import paginate
-from sandbox.routing import Operation, RequestContext, route
-from sandbox.validation import char, parse
+from .. import errors, sse
+from ..assistant import AssistantRun, Generation, answer, first_line_title, generate
+from ..fields import AnyMode, Boolean, Text, Uuid
+from ..models import Conversation, Json
+from ..pagination import paginate
+from ..routing import Operation, RequestContext, route
+from ..validation import char, parse
 
 LISTED_TYPES = ("assistant", "deep_research", "slack")
 DEFAULT_FAILURE = "PostHog AI ran into an error while generating a response. Please try again."

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator
 from starlette.responses import JSONResponse, Response
 
-from sandbox import errors
-from sandbox.models import CustomerProfileConfig
-from sandbox.pagination import paginate
-from sandbox.routing import Operation, RequestContext, route
-from sandbox.validation import choice, json_container, parse, provided
+from .. import errors
+from ..models import CustomerProfileConfig
+from ..pagination import paginate
+from ..routing import Operation, RequestContext, route
+from ..validation import choice, json_container, parse, provided
 
 SCOPES = ("person", "group_0", "group_1", "group_2", "group_3", "group_4")
 Scope = Annotated[str, BeforeValidator(choice(SCOPES))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from sandbox.routing import Operation, RequestContext, route
+from ..routing import Operation, RequestContext, route
 
 
 async def destroy(ctx: RequestContext) -> Response:

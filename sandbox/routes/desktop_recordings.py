@@ -11,13 +11,13 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 from starlette.responses import JSONResponse, Response
 
-from sandbox import errors
-from sandbox.fields import BigInteger, Boolean, DateTime, Integer, Number, Text, TextOrBlank, Title, Url, Uuid
-from sandbox.models import DesktopRecording, Json
-from sandbox.pagination import paginate
-from sandbox.routing import Operation, RequestContext, route
-from sandbox.seed import SEED_NOW
-from sandbox.validation import choice, parse, provided
+from .. import errors
+from ..fields import BigInteger, Boolean, DateTime, Integer, Number, Text, TextOrBlank, Title, Url, Uuid
+from ..models import DesktopRecording, Json
+from ..pagination import paginate
+from ..routing import Operation, RequestContext, route
+from ..seed import SEED_NOW
+from ..validation import choice, parse, provided
 
 PLATFORMS = ("zoom", "teams", "meet", "desktop_audio", "slack")
 STATUSES = ("recording", "uploading", "processing", "ready", "error")

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from starlette.responses import JSONResponse, Response
 
-from sandbox import errors, hogql
-from sandbox.fields import Boolean, Integer, Number, TextOrBlank
-from sandbox.models import Endpoint, EndpointVersion, Json, iso
-from sandbox.queries import (
+from .. import errors, hogql
+from ..fields import Boolean, Integer, Number, TextOrBlank
+from ..models import Endpoint, EndpointVersion, Json, iso
+from ..queries import (
     DEFAULT_CACHE_AGE_SECONDS,
     breakdown_property,
     cache_key,
@@ -25,8 +25,8 @@ from sandbox.queries import (
     hogql_variables,
     new_query_id,
 )
-from sandbox.routing import Operation, RequestContext, route
-from sandbox.validation import choice, parse
+from ..routing import Operation, RequestContext, route
+from ..validation import choice, parse
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,127}$")
 NAME_RULE = (

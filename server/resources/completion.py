@@ -12,10 +12,10 @@ from typing import Any
 
 import mcp_types as types
 
-from server.resources.reader import ResourceReader
-from server.resources.templates import BY_TEMPLATE
-from server.target import Target
-from server.upstream_errors import UpstreamFailure
+from ..target import Target
+from ..upstream_errors import UpstreamFailure
+from .reader import ResourceReader
+from .templates import BY_TEMPLATE
 
 logger = logging.getLogger("posthog_environments_mcp.resources")
 

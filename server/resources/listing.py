@@ -18,12 +18,12 @@ from typing import Any, cast
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from server.resource_uris import conversation_uri, recording_uri
-from server.resources.reader import ListPage, ResourceReader
-from server.resources.render import PLATFORMS, one_line, when
-from server.resources.templates import COLLECTIONS, MARKDOWN, Collection
-from server.target import Target
-from server.upstream_errors import UpstreamFailure, advice
+from ..resource_uris import conversation_uri, recording_uri
+from ..target import Target
+from ..upstream_errors import UpstreamFailure, advice
+from .reader import ListPage, ResourceReader
+from .render import PLATFORMS, one_line, when
+from .templates import COLLECTIONS, MARKDOWN, Collection
 
 logger = logging.getLogger("posthog_environments_mcp.resources")
 

@@ -10,13 +10,13 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from server.http import PostHogHTTP, UpstreamRequest, render_path
-from server.resource_uris import ResourceRef, parse_uri, recording_uri
-from server.resources.render import render_conversation, render_recording, render_transcript
-from server.resources.templates import BY_TYPE, COLLECTIONS, JSON, MARKDOWN, Collection
-from server.result_budget import compact_json
-from server.target import Target
-from server.upstream_errors import UpstreamFailure, advice
+from ..http import PostHogHTTP, UpstreamRequest, render_path
+from ..resource_uris import ResourceRef, parse_uri, recording_uri
+from ..result_budget import compact_json
+from ..target import Target
+from ..upstream_errors import UpstreamFailure, advice
+from .render import render_conversation, render_recording, render_transcript
+from .templates import BY_TYPE, COLLECTIONS, JSON, MARKDOWN, Collection
 
 RESOURCE_NOT_FOUND = -32002
 """The 2025-era code for an unknown resource; 2026-07-28 retired it in favour of INVALID_PARAMS."""

@@ -29,11 +29,11 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.session import ServerSession
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated, SubscriptionBus
 
-from server.resource_uris import ResourceRef, conversation_uri, parse_uri, recording_uri, transcript_uri
-from server.resources.reader import ResourceReader
-from server.resources.templates import BY_TYPE, Collection
-from server.target import Target
-from server.upstream_errors import UpstreamFailure
+from ..resource_uris import ResourceRef, conversation_uri, parse_uri, recording_uri, transcript_uri
+from ..target import Target
+from ..upstream_errors import UpstreamFailure
+from .reader import ResourceReader
+from .templates import BY_TYPE, Collection
 
 logger = logging.getLogger("posthog_environments_mcp.resources")
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 import mcp_types as types
 
-from server.resource_uris import (
+from ..resource_uris import (
     CONVERSATION_TEMPLATE,
     RECORDING_TEMPLATE,
     TRANSCRIPT_TEMPLATE,

@@ -11,7 +11,7 @@ import mcp_types as types
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from sandbox import SandboxServer
+from posthog_environments_mcp.sandbox import SandboxServer
 from tests.conftest import server_command, server_env
 
 Mode = Literal["auto", "legacy"]

@@ -13,10 +13,10 @@ import mcp_types as types
 import pytest
 from mcp import Client
 
-from sandbox import SandboxServer
-from sandbox.seed import BATCH_EXPORT_ID, CONFIG_IDS, CONVERSATION_IDS, RECORDING_IDS
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.seed import BATCH_EXPORT_ID, CONFIG_IDS, CONVERSATION_IDS, RECORDING_IDS
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.e2e.clients import Mode, is_subset, stdio_session, text_of
-from tools.catalog import CATALOG
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 READY = RECORDING_IDS["pricing_review"]

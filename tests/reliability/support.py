@@ -15,9 +15,9 @@ import mcp_types as types
 from mcp import Client
 from pydantic import SecretStr
 
-from sandbox import SandboxServer
-from server.app import create_server
-from server.config import Settings
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.config import Settings
 from tests.e2e.clients import text_of as text_of
 
 FAST: dict[str, Any] = {

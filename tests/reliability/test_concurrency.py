@@ -18,8 +18,8 @@ import anyio
 import mcp_types as types
 import pytest
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from tests.e2e.clients import stdio_session
 from tests.reliability.support import stopwatch, structured
 

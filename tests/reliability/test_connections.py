@@ -10,9 +10,9 @@ import anyio
 import pytest
 from pydantic import SecretStr
 
-from sandbox import Fault, SandboxServer, SandboxState
-from sandbox.seed import DEFAULT_KEY, RECORDING_IDS
-from server.config import Settings
+from posthog_environments_mcp.sandbox import Fault, SandboxServer, SandboxState
+from posthog_environments_mcp.sandbox.seed import DEFAULT_KEY, RECORDING_IDS
+from posthog_environments_mcp.server.config import Settings
 from tests.reliability.support import (
     FAST,
     SLACK,

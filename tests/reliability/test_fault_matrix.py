@@ -17,8 +17,8 @@ from typing import Any, Literal
 import pytest
 from mcp import Client
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from tests.reliability.support import FAST, SLACK, fast_settings, inproc, stopwatch, structured, text_of
 
 READY = RECORDING_IDS["pricing_review"]

@@ -25,12 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from sandbox import SandboxServer
-from sandbox.requestlog import RecordedRequest
-from server.app import build_registry
-from server.config import Settings
-from server.http import encode_segment
-from server.registry import ToolEntry
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.requestlog import RecordedRequest
+from posthog_environments_mcp.server.app import build_registry
+from posthog_environments_mcp.server.config import Settings
+from posthog_environments_mcp.server.http import encode_segment
+from posthog_environments_mcp.server.registry import ToolEntry
 from tests.reliability.schema_strategies import from_schema
 from tests.reliability.support import fast_settings, inproc, text_of
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import BATCH_EXPORT_ID, RECORDING_IDS
-from server.result_budget import compact_json, fit_to_budget
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import BATCH_EXPORT_ID, RECORDING_IDS
+from posthog_environments_mcp.server.result_budget import compact_json, fit_to_budget
 from tests.reliability.support import fast_settings, inproc, structured, text_of
 
 BUDGET = 2000

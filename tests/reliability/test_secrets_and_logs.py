@@ -13,12 +13,12 @@ import mcp_types as types
 import pytest
 from pydantic import SecretStr
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import RECORDING_IDS
-from server.config import RawSettings, build_settings
-from server.logs import LOGGER_NAME, configure_logging
-from server.registry import known_areas
-from server.target import Target
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.server.config import RawSettings, build_settings
+from posthog_environments_mcp.server.logs import LOGGER_NAME, configure_logging
+from posthog_environments_mcp.server.registry import known_areas
+from posthog_environments_mcp.server.target import Target
 from tests.e2e.clients import stdio_session
 from tests.e2e.test_every_tool_stdio import CASES
 from tests.reliability.support import FAST_ENV, fast_settings, inproc, text_of

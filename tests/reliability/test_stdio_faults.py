@@ -9,8 +9,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from tests.e2e.clients import Mode, stdio_session
 from tests.reliability.support import FAST, FAST_ENV, SLACK, stopwatch, structured, text_of
 

@@ -16,10 +16,10 @@ from mcp.client.session import MessageHandlerFnT
 from mcp.client.stdio import stdio_client
 from pydantic import SecretStr
 
-from sandbox import SandboxServer
-from sandbox.requestlog import RecordedRequest
-from server.app import create_server
-from server.config import Settings
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.requestlog import RecordedRequest
+from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.config import Settings
 from tests.conftest import server_command, server_env
 from tests.snapshot import assert_matches_snapshot as shared_assert_matches_snapshot
 

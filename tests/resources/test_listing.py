@@ -6,11 +6,11 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
-from sandbox import SandboxServer
-from server.resources.listing import Cursor, decode_cursor, encode_cursor
-from server.resources.templates import COLLECTIONS, CollectionApi
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.server.resources.listing import Cursor, decode_cursor, encode_cursor
+from posthog_environments_mcp.server.resources.templates import COLLECTIONS, CollectionApi
+from posthog_environments_mcp.tools.catalog import OPERATIONS_BY_NAME
 from tests.resources.support import connect
-from tools.catalog import OPERATIONS_BY_NAME
 
 
 def test_cursor_round_trip_and_rejects_foreign_text() -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from sandbox import seed
-from server.resources.render import (
+from posthog_environments_mcp.sandbox import seed
+from posthog_environments_mcp.server.resources.render import (
     PREAMBLE,
     clock,
     code,

@@ -19,9 +19,9 @@ from mcp.client.session import IncomingMessage
 from mcp.server import Server
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
-from server.app import AppState, build_registry, create_server, open_state
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
+from posthog_environments_mcp.server.app import AppState, build_registry, create_server, open_state
 from tests.resources.support import (
     append_segments,
     connect,

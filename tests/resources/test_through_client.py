@@ -13,8 +13,8 @@ from mcp.client.session import IncomingMessage
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
-from sandbox import SandboxServer
-from sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
 from tests.resources.support import (
     CONVERSATION_TEMPLATE,
     PAGE_SIZE,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import httpx2
 import pytest
 
-from sandbox import SandboxServer, SandboxState
+from posthog_environments_mcp.sandbox import SandboxServer, SandboxState
 
 FAST_CHUNK_DELAY = 0.002
 _TLS = ssl.create_default_context()

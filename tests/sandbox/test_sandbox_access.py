@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from sandbox import SandboxServer
-from sandbox.seed import BATCH_EXPORT_ID, RECORDING_IDS
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.seed import BATCH_EXPORT_ID, RECORDING_IDS
 
 RECORDING = RECORDING_IDS["pricing_review"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx2
 
-from sandbox.seed import BATCH_EXPORT_ID
+from posthog_environments_mcp.sandbox.seed import BATCH_EXPORT_ID
 
 EXPORT = f"batch_exports/{BATCH_EXPORT_ID}"
 MISSING = "batch_exports/00000000-0000-4000-8000-000000000000"

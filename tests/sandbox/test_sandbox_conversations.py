@@ -9,8 +9,8 @@ import uuid
 
 import httpx2
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
 
 MINIMAL_FIELDS = {
     "id",

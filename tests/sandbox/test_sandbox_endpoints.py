@@ -6,7 +6,7 @@ import time
 
 import httpx2
 
-from sandbox import SandboxServer
+from posthog_environments_mcp.sandbox import SandboxServer
 
 HOGQL = {"kind": "HogQLQuery", "query": "select event, count() as total from events group by event order by total desc"}
 ENDPOINT_FIELDS = {

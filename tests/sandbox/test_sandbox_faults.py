@@ -11,8 +11,8 @@ import uuid
 import httpx2
 import pytest
 
-from sandbox import Fault, SandboxServer
-from sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox import Fault, SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 
 
 def _conversation_body() -> dict[str, object]:

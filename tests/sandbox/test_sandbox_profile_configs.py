@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx2
 
-from sandbox.seed import CONFIG_IDS
+from posthog_environments_mcp.sandbox.seed import CONFIG_IDS
 
 PERSON = CONFIG_IDS["person"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx2
 
-from sandbox import SandboxServer
-from sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 
 PRICING = RECORDING_IDS["pricing_review"]
 RECORDING_FIELDS = {

@@ -1,4 +1,5 @@
-"""``python -m sandbox`` runs alone, prints how to use it, answers a curl-style request and stops on a signal."""
+"""The sandbox (``python -m posthog_environments_mcp.sandbox``) runs alone, prints how to use it,
+answers a curl-style request and stops on a signal."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _free_port() -> int:
 def test_python_m_sandbox_serves_and_stops_cleanly(stop_signal: signal.Signals) -> None:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", str(port), "--chunk-delay", "0"],
+        [sys.executable, "-m", "posthog_environments_mcp.sandbox", "--port", str(port), "--chunk-delay", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -67,7 +68,7 @@ def test_python_m_sandbox_serves_and_stops_cleanly(stop_signal: signal.Signals) 
 
 
 def test_serve_rejects_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
-    from sandbox.serve import main
+    from posthog_environments_mcp.sandbox.serve import main
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
