@@ -49,6 +49,23 @@ class ConfigError(ValueError):
     """A setting that cannot work; the message names the setting and the fix."""
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """The one reading of a boolean setting: the documented words, case-insensitive, or a ``ConfigError``.
+
+    Anything else is refused rather than guessed, so a typo in ``POSTHOG_MCP_READ_ONLY`` cannot fail open.
+    """
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} {raw!r} is not a boolean. Use one of 1/0, true/false, yes/no, on/off.")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server is configured with. ``api_key`` is a ``SecretStr`` so it never shows in a repr."""
@@ -155,7 +172,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
         host=env.get("POSTHOG_HOST") or None,
         project_id=env.get("POSTHOG_PROJECT_ID") or None,
         toolsets=env.get("POSTHOG_MCP_TOOLSETS") or None,
-        read_only=read_only.strip().lower() in ("1", "true", "yes") if read_only else None,
+        read_only=parse_bool("POSTHOG_MCP_READ_ONLY", read_only) if read_only else None,
         log_level=env.get("POSTHOG_MCP_LOG_LEVEL") or None,
         tuning={name: env[var] for name, (var, _low, _high) in TUNING.items() if env.get(var)},
     )
