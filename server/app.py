@@ -20,6 +20,7 @@ from . import SERVER_NAME, __version__
 from .config import Settings
 from .executor import ToolExecutor
 from .http import PostHogHTTP
+from .prompts import handlers as prompt_handlers
 from .registry import ToolFilter, ToolRegistry
 from .resources import handlers as resource_handlers
 from .resources.reader import ResourceReader
@@ -123,8 +124,11 @@ def create_server(
         on_list_resources=resource_handlers.on_list_resources,
         on_list_resource_templates=resource_handlers.on_list_resource_templates,
         on_read_resource=resource_handlers.on_read_resource,
-        on_completion=resource_handlers.on_completion,
+        on_completion=prompt_handlers.on_completion,  # prompt arguments, then resource template arguments
         on_subscribe_resource=resource_handlers.on_subscribe_resource,
         on_unsubscribe_resource=resource_handlers.on_unsubscribe_resource,
         on_subscriptions_listen=resource_handlers.on_subscriptions_listen,
+        # Prompts (server/prompts): task-shaped workflows that embed the resources above.
+        on_list_prompts=prompt_handlers.on_list_prompts,
+        on_get_prompt=prompt_handlers.on_get_prompt,
     )
