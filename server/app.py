@@ -18,6 +18,7 @@ from mcp.shared.exceptions import MCPError
 
 from . import SERVER_NAME, __version__
 from .config import Settings
+from .confirmation import DestructiveConfirmation, state_boundary
 from .executor import ToolExecutor
 from .http import PostHogHTTP
 from .prompts import handlers as prompt_handlers
@@ -43,6 +44,8 @@ class AppState:
     executor: ToolExecutor
     subscriptions: SubscriptionManager
     """Who follows which resource, and the pollers (in the lifespan's task group) that serve them."""
+    confirmation: DestructiveConfirmation
+    """Asks the person before destructive tools (server/confirmation.py)."""
 
     def target(self) -> Target:
         """Whom calls are made for; one place to make credentials per request later."""
@@ -71,6 +74,7 @@ async def open_state(
                     http=http,
                     executor=ToolExecutor(http, settings),
                     subscriptions=subscriptions,
+                    confirmation=DestructiveConfirmation(http, settings),
                 )
             finally:
                 subscriptions.close()
@@ -85,16 +89,23 @@ async def _list_tools(
     return types.ListToolsResult(tools=ctx.lifespan_context.registry.tools)
 
 
-async def _call_tool(ctx: ServerRequestContext[AppState], params: types.CallToolRequestParams) -> types.CallToolResult:
+async def _call_tool(
+    ctx: ServerRequestContext[AppState], params: types.CallToolRequestParams
+) -> types.CallToolResult | types.InputRequiredResult:
     state = ctx.lifespan_context
     entry = state.registry.get(params.name)
     if entry is None:
         raise MCPError(types.INVALID_PARAMS, f"Unknown tool {params.name!r}; call tools/list for the available tools.")
 
+    target = state.target()
+    instead = await state.confirmation.check(ctx, entry, params, target)
+    if instead is not None:  # declined, refused, or (2026-07-28) asking the person first: nothing sent
+        return instead
+
     async def progress(done: float, message: str | None) -> None:
         await ctx.session.report_progress(done, None, message)
 
-    return await state.executor.call(entry, params.arguments, state.target(), progress)
+    return await state.executor.call(entry, params.arguments, target, progress)
 
 
 def create_server(
@@ -111,7 +122,7 @@ def create_server(
         async with open_state(settings, registry, transport) as state:
             yield state
 
-    return Server[AppState](
+    server = Server[AppState](
         SERVER_NAME,
         version=__version__,
         title="PostHog Environments",
@@ -132,3 +143,6 @@ def create_server(
         on_list_prompts=prompt_handlers.on_list_prompts,
         on_get_prompt=prompt_handlers.on_get_prompt,
     )
+    # Seals and verifies the 2026-07-28 multi-round `requestState` (destructive-tool confirmations).
+    server.middleware.append(state_boundary(settings))
+    return server

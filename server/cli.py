@@ -81,6 +81,8 @@ def _merge(env: RawSettings, args: argparse.Namespace) -> RawSettings:
         read_only=args.read_only if args.read_only is not None else env.read_only,
         log_level=args.log_level or env.log_level,
         tuning=env.tuning,
+        confirm_destructive=env.confirm_destructive,
+        state_key=env.state_key,
     )
 
 

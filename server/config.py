@@ -94,6 +94,10 @@ class Settings:
     toolsets: frozenset[str] | None = None
     log_level: str = "INFO"
     sandbox: bool = False
+    confirm_destructive: str = "auto"
+    """Asking the person before a destructive tool runs: 'auto', 'off' or 'require' (server/confirmation.py)."""
+    state_key: SecretStr | None = None
+    """Key sealing multi-round request state; shared by every worker of a deployment. Random per process if unset."""
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -162,6 +166,8 @@ class RawSettings:
     log_level: str | None = None
     tuning: Mapping[str, str] = field(default_factory=dict[str, str])
     """Raw values of the ``TUNING`` settings, by field name."""
+    confirm_destructive: str | None = None
+    state_key: str | None = None
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
@@ -175,6 +181,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
         read_only=parse_bool("POSTHOG_MCP_READ_ONLY", read_only) if read_only else None,
         log_level=env.get("POSTHOG_MCP_LOG_LEVEL") or None,
         tuning={name: env[var] for name, (var, _low, _high) in TUNING.items() if env.get(var)},
+        confirm_destructive=env.get("POSTHOG_MCP_CONFIRM_DESTRUCTIVE") or None,
+        state_key=env.get("POSTHOG_MCP_STATE_KEY") or None,
     )
 
 
@@ -200,8 +208,32 @@ def build_settings(raw: RawSettings, known_toolsets: frozenset[str]) -> Settings
         toolsets=check_toolsets(raw.toolsets, known_toolsets) if raw.toolsets else None,
         read_only=bool(raw.read_only),
         log_level=log_level,
+        confirm_destructive=check_confirm_policy(raw.confirm_destructive) if raw.confirm_destructive else "auto",
+        state_key=check_state_key(raw.state_key) if raw.state_key else None,
         **_tuning(raw.tuning),
     )
+
+
+CONFIRM_POLICIES = ("auto", "off", "require")
+
+
+def check_confirm_policy(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in CONFIRM_POLICIES:
+        raise ConfigError(
+            f"POSTHOG_MCP_CONFIRM_DESTRUCTIVE {raw!r} is not a policy. Use 'auto' (ask when the client can), "
+            "'off' (never ask) or 'require' (refuse destructive tools when the client cannot ask)."
+        )
+    return value
+
+
+def check_state_key(raw: str) -> SecretStr:
+    if len(raw.encode()) < 32:
+        raise ConfigError(
+            "POSTHOG_MCP_STATE_KEY is too short: use at least 32 bytes of secret randomness, e.g. the output of "
+            'python -c "import secrets; print(secrets.token_hex(32))".'
+        )
+    return SecretStr(raw)
 
 
 def _tuning(raw: Mapping[str, str]) -> dict[str, Any]:
