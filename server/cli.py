@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
@@ -63,10 +62,19 @@ def make_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="run the local PostHog stand-in alone (for curl)", add_help=False)
     sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER)
     commands.add_parser("tools", help="print the tool table")
-    call = commands.add_parser("call", help="run one tool and print its result")
+    call = commands.add_parser(
+        "call", help="run one tool; its result JSON alone on stdout (exit 0 ok, 1 error result, 2 usage)"
+    )
     _settings_flags(call, sub_command=True)
     call.add_argument("tool")
-    call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments (default {})")
+    call.add_argument(
+        "arguments", nargs="?", default="{}", help="JSON object of arguments (default {}); - reads stdin, @FILE a file"
+    )
+    call.add_argument(
+        "--sandbox-url",
+        metavar="URL",
+        help="use a sandbox already running (`sandbox --port 8010` → http://127.0.0.1:8010), so calls share its data",
+    )
     check = commands.add_parser("check", help="check that host, key and project work")
     _settings_flags(check, sub_command=True)
     return parser
@@ -131,17 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     with maybe_sandbox(settings, bool(args.sandbox)) as effective:
         configure_logging(effective.log_level, effective.api_key)
         if args.command == "call":
+            from .call_input import UsageError, at_running_sandbox, read_arguments
             from .commands import run_call
 
             try:
-                arguments: Any = json.loads(args.arguments)
-            except ValueError as error:
-                print(
-                    f"{SERVER_NAME}: the arguments are not JSON ({error}); pass an object like '{{\"limit\": 5}}'",
-                    file=sys.stderr,
-                )
+                arguments: Any = read_arguments(args.arguments)
+                target = at_running_sandbox(effective, args.sandbox_url)
+            except UsageError as error:
+                print(f"{SERVER_NAME}: {error}", file=sys.stderr)
                 return 2
-            return anyio.run(run_call, effective, args.tool, arguments)
+            return anyio.run(run_call, target, args.tool, arguments)
         if args.command == "check":
             from .commands import run_check
 

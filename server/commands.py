@@ -38,20 +38,35 @@ def print_tool_table(settings: Settings) -> int:
     return 0
 
 
-def _render(result: types.CallToolResult) -> str:
-    parts: list[str] = []
-    for block in result.content:
-        if isinstance(block, types.TextContent):
-            try:
-                parts.append(json.dumps(json.loads(block.text), indent=2, ensure_ascii=False))
-            except ValueError:
-                parts.append(block.text)
-        elif isinstance(block, types.ResourceLink):
-            parts.append(f"resource: {block.uri}  ({block.title or block.name})")
-    return "\n".join(parts)
+def _render(result: types.CallToolResult) -> tuple[str, list[str]]:
+    """The result as one JSON document for stdout, and the lines for stderr (notes, resource links).
+
+    Success: the tool's JSON result. An error result: ``{"isError": true, "message": ...}``, so a pipeline can
+    still parse it (the message also goes to stderr for the person at the terminal).
+    """
+    texts = [block.text for block in result.content if isinstance(block, types.TextContent)]
+    side: list[str] = [
+        f"resource: {block.uri}  ({block.title or block.name})"
+        for block in result.content
+        if isinstance(block, types.ResourceLink)
+    ]
+    if result.is_error:
+        message = "\n".join(texts)
+        return json.dumps({"isError": True, "message": message}, indent=2, ensure_ascii=False), [message, *side]
+    first, notes = (texts[0], texts[1:]) if texts else ("", [])
+    try:
+        data: Any = json.loads(first)
+    except ValueError:
+        data = {"message": first}
+    return json.dumps(data, indent=2, ensure_ascii=False), [*notes, *side]
+
+
+async def _progress_to_stderr(done: float, message: str | None) -> None:
+    print(f"progress: {message or done}", file=sys.stderr, flush=True)
 
 
 async def run_call(settings: Settings, tool: str, arguments: Any) -> int:
+    """One tool call for shells: the result JSON alone on stdout; exit 0 success, 1 error result, 2 usage."""
     if not isinstance(arguments, dict):
         print("The arguments must be a JSON object, e.g. '{\"limit\": 5}'.", file=sys.stderr)
         return 2
@@ -61,8 +76,14 @@ async def run_call(settings: Settings, tool: str, arguments: Any) -> int:
         print(f"Unknown tool {tool!r}. Run `posthog-environments-mcp tools` for the list.", file=sys.stderr)
         return 2
     async with open_state(settings, registry) as state:
-        result = await state.executor.call(entry, cast(dict[str, Any], arguments), state.target())
-    print(_render(result))
+        refused = state.confirmation.without_client(entry)
+        result = refused or await state.executor.call(
+            entry, cast(dict[str, Any], arguments), state.target(), _progress_to_stderr
+        )
+    document, side = _render(result)
+    for line in side:
+        print(line, file=sys.stderr)
+    print(document, flush=True)
     return 1 if result.is_error else 0
 
 

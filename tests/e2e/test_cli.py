@@ -40,8 +40,8 @@ def test_tools_prints_the_tool_table() -> None:
 def test_call_runs_one_tool_and_prints_its_result(sandbox: SandboxServer) -> None:
     completed = run("call", "desktop_recordings_get", json.dumps({"id": RECORDING}), env=server_env(sandbox))
     assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout.split("\nresource: ")[0])["id"] == RECORDING
-    assert f"resource: posthog://projects/1/desktop_recordings/{RECORDING}" in completed.stdout
+    assert json.loads(completed.stdout)["id"] == RECORDING
+    assert f"resource: posthog://projects/1/desktop_recordings/{RECORDING}" in completed.stderr
     assert sandbox.api_key not in completed.stdout + completed.stderr
 
 
@@ -69,7 +69,7 @@ def test_call_rejects_arguments_that_are_not_json(sandbox: SandboxServer) -> Non
 def test_sandbox_flag_needs_no_account() -> None:
     completed = run("--sandbox", "call", "desktop_recordings_list", '{"limit": 2}')
     assert completed.returncode == 0, completed.stderr
-    assert len(json.loads(completed.stdout.split("\nresource: ")[0])["results"]) == 2
+    assert len(json.loads(completed.stdout)["results"]) == 2
 
 
 def test_check_reports_every_area(sandbox: SandboxServer) -> None:
