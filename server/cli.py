@@ -3,7 +3,7 @@
 - (no command): serve MCP over stdio — nothing but protocol on stdout, logs on stderr.
 - ``sandbox``: run the local PostHog stand-in alone, for curl.
 - ``tools``: print the tool table.
-- ``call TOOL '{json}'``: run one tool and print its result (exit 1 on an error result).
+- ``call TOOL '{json}' | - | @FILE``: run one tool; its result JSON alone on stdout (exit 1 on an error result).
 - ``check``: tell whether host, key and project work.
 """
 

@@ -96,6 +96,8 @@ def test_check_names_the_missing_scope(sandbox: SandboxServer) -> None:
         ("POSTHOG_PROJECT_ID", "my-project", "is not a project id"),
         ("POSTHOG_API_KEY", "phc_projectkey", "project API key"),
         ("POSTHOG_MCP_READ_TIMEOUT", "soon", "is not a number"),
+        ("POSTHOG_MCP_CONFIRM_DESTRUCTIVE", "ask", "is not a policy"),
+        ("POSTHOG_MCP_STATE_KEY", "short", "at least 32 bytes"),
     ],
 )
 def test_a_bad_setting_is_reported_clearly(variable: str, value: str, message: str) -> None:

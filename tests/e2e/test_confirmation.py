@@ -14,6 +14,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.session import ClientRequestContext, ElicitationFnT
 from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
+from pydantic import SecretStr
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
@@ -166,3 +167,24 @@ async def test_a_tampered_or_replayed_confirmation_is_refused(sandbox: SandboxSe
     assert not done.is_error, text_of(done)
     assert "already used" in replayed.value.error.message
     assert deletes(sandbox) == [f"/api/environments/1/desktop_recordings/{PRICING}/"]
+
+
+async def test_a_shared_state_key_lets_another_worker_finish_the_confirmation(sandbox: SandboxServer) -> None:
+    """Two servers (workers) with one POSTHOG_MCP_STATE_KEY accept each other's state; a different key does not."""
+    yes: types.InputResponses = {"confirm_delete": YES}
+    key = "k" * 32
+    async with in_process(sandbox, "auto", Person(), state_key=SecretStr(key)) as first_worker:
+        asked = await first_worker.session.call_tool(*DELETE_RECORDING, allow_input_required=True)
+    assert isinstance(asked, types.InputRequiredResult)
+    assert asked.request_state is not None
+    async with in_process(sandbox, "auto", Person(), state_key=SecretStr("o" * 32)) as stranger:
+        with pytest.raises(MCPError) as refused:
+            await stranger.session.call_tool(*DELETE_RECORDING, input_responses=yes, request_state=asked.request_state)
+    assert "Invalid or expired requestState" in refused.value.error.message
+    assert deletes(sandbox) == []
+    async with in_process(sandbox, "auto", Person(), state_key=SecretStr(key)) as second_worker:
+        done = await second_worker.session.call_tool(
+            *DELETE_RECORDING, input_responses=yes, request_state=asked.request_state
+        )
+    assert not done.is_error, text_of(done)
+    assert len(deletes(sandbox)) == 1
