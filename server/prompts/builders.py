@@ -43,6 +43,8 @@ def _json(value: Any) -> str:
 
 
 async def meeting_follow_up(ctx: PromptContext, args: MeetingFollowUpArgs) -> types.GetPromptResult:
+    """Summary, decisions and action items of one desktop meeting recording (embedded with its transcript), and an
+    offer to store them on the recording with desktop_recordings_update."""
     uri = recording_uri(ctx.project_id, args.recording_id)
     embedded = await ctx.embed(uri)
     update = {"project_id": ctx.project_id, "id": args.recording_id, "summary": "…", "extracted_tasks": ["…"]}
@@ -110,6 +112,8 @@ async def _recent_recordings(ctx: PromptContext, args: RecordingsDigestArgs) -> 
 
 
 async def recordings_digest(ctx: PromptContext, args: RecordingsDigestArgs) -> types.GetPromptResult:
+    """The recent desktop meeting recordings (optionally since a date, on one platform) with their summaries and open
+    tasks, and a request for a digest grouped by assignee."""
     try:
         recordings = await _recent_recordings(ctx, args)
     except UpstreamFailure as failure:
@@ -145,6 +149,8 @@ async def recordings_digest(ctx: PromptContext, args: RecordingsDigestArgs) -> t
 
 
 async def ask_posthog_ai(ctx: PromptContext, args: AskPostHogAIArgs) -> types.GetPromptResult:
+    """Ask PostHog AI a question about your product data with conversations_create, or continue an existing
+    conversation (embedded) with a follow-up."""
     call: dict[str, Any] = {"project_id": ctx.project_id, "content": args.question}
     messages: list[types.PromptMessage] = []
     if args.conversation_id is not None:
@@ -171,6 +177,8 @@ async def ask_posthog_ai(ctx: PromptContext, args: AskPostHogAIArgs) -> types.Ge
 
 
 async def endpoint_health(ctx: PromptContext, args: EndpointHealthArgs) -> types.GetPromptResult:
+    """Run a data warehouse endpoint, compare its versions and last execution times, and report problems with the
+    next step for each."""
     data = await ctx.get("endpoints/{name}/", {"name": args.name}, argument="name", scope="endpoint:read")
     endpoint = cast(dict[str, Any], data) if isinstance(data, dict) else {}
     keys = ("name", "is_active", "current_version", "versions_count", "updated_at")
@@ -200,6 +208,8 @@ def _log_line(entry: Mapping[str, Any]) -> str:
 
 
 async def batch_export_triage(ctx: PromptContext, args: BatchExportTriageArgs) -> types.GetPromptResult:
+    """Read a batch export's latest logs (included), diagnose failing runs, and suggest pausing, unpausing with a
+    backfill, or a destination test step."""
     page = await ctx.get(
         "batch_exports/{id}/logs/",
         {"id": args.batch_export_id},

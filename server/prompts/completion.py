@@ -54,7 +54,8 @@ async def complete_prompt_argument(
     """Suggestions for one argument of one prompt; an unknown prompt or argument gets none."""
     assert isinstance(params.ref, types.PromptReference)
     spec = BY_NAME.get(params.ref.name)
-    source = spec.completions.get(params.argument.name) if spec is not None else None
+    sources = {"project_id": "project_id", **spec.completions} if spec is not None else {}
+    source = sources.get(params.argument.name)
     if source is None:
         return _values([])
     if source in _AS_RESOURCE:

@@ -24,7 +24,8 @@ async def on_list_prompts(
 ) -> types.ListPromptsResult:
     from .catalog import PROMPTS
 
-    return types.ListPromptsResult(prompts=[spec.prompt() for spec in PROMPTS])
+    default_project = ctx.lifespan_context.settings.project_id is not None
+    return types.ListPromptsResult(prompts=[spec.prompt(default_project=default_project) for spec in PROMPTS])
 
 
 async def on_get_prompt(

@@ -150,3 +150,16 @@ async def check_prompt_arguments_complete(client: Client) -> None:
     assert endpoint.completion.values == ["daily_pageviews"]
     assert project.completion.values == ["1"]
     assert nothing.completion.values == []
+
+
+async def test_without_a_default_project_the_prompts_require_one(sandbox: SandboxServer) -> None:
+    async with connect(sandbox, "inproc", "auto", project_id=None) as client:
+        listed = await client.list_prompts()
+        with pytest.raises(MCPError) as missing:
+            await client.get_prompt("meeting_follow_up", {"recording_id": PRICING})
+        given = await client.get_prompt("meeting_follow_up", {"recording_id": PRICING, "project_id": "1"})
+    for prompt in listed.prompts:
+        assert {a.name: a.required for a in prompt.arguments or []}["project_id"] is True
+    assert missing.value.error.code == types.INVALID_PARAMS
+    assert "`project_id` is required" in missing.value.error.message
+    assert recording_uri(PRICING) in embedded(given)
