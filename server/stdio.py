@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import os
 import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+from mcp.server import Server
 from mcp.server.stdio import stdio_server
 
+from . import SERVER_NAME
 from .app import build_registry, create_server
-from .config import Settings
+from .config import ConfigError, Settings, misconfiguration_notice
 from .logs import LOGGER_NAME
+from .misconfigured import create_misconfigured_server
+from .signals import exit_status, run_until_signal, say_stopped
 
 logger = logging.getLogger(LOGGER_NAME)
+
+_T = TypeVar("_T")
 
 
 def startup_note(settings: Settings, tool_count: int) -> str:
@@ -20,6 +35,8 @@ def startup_note(settings: Settings, tool_count: int) -> str:
         f"posthog-environments-mcp: {tool_count} tools ready, talking to {where}"
         + (f" (default project {settings.project_id})." if settings.project_id else "."),
     ]
+    if tool_count == 0:
+        lines.append("No tool passes the filters: check --tools, --exclude-tools, --toolsets and --read-only.")
     if settings.api_key is None:
         lines.append("No API key set: tools are listed, and each call explains how to set POSTHOG_API_KEY.")
     lines.append("This is an MCP server speaking JSON-RPC on stdin/stdout; it is waiting for a client.")
@@ -35,10 +52,62 @@ def startup_note(settings: Settings, tool_count: int) -> str:
     return "\n".join(lines)
 
 
+async def _on_daemon_thread(work: Callable[[], _T]) -> _T:
+    """``work()`` on a fresh daemon thread; a cancelled caller leaves it behind instead of waiting for it."""
+    token = anyio.lowlevel.current_token()
+    finished = anyio.Event()
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # handed to the waiting task
+            failure.append(error)
+        with contextlib.suppress(RuntimeError):  # the event loop has finished: nobody waits any more
+            anyio.from_thread.run_sync(finished.set, token=token)
+
+    threading.Thread(target=run, name="stdin-reader", daemon=True).start()
+    await finished.wait()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+class DaemonThreadStdin(anyio.AsyncFile[str]):
+    """stdin for ``stdio_server``, read on daemon threads so that stopping never waits for the next line.
+
+    anyio's worker threads cannot be abandoned: a read blocked on an idle pipe or terminal would hold a stopping
+    server, and then the interpreter's exit, until the client writes again. The file reads a private duplicate of
+    fd 0 without a buffer lock, so a thread still blocked at exit cannot stall the interpreter's shutdown.
+    """
+
+    def __init__(self, fd: int = 0) -> None:
+        super().__init__(io.TextIOWrapper(io.FileIO(os.dup(fd), "r"), encoding="utf-8", errors="replace"))
+
+    async def readline(self) -> str:
+        return await _on_daemon_thread(self.wrapped.readline)
+
+
+async def _serve(server: Server[Any]) -> int:
+    async def serve() -> None:
+        async with stdio_server(stdin=DaemonThreadStdin()) as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    stopped_by = await run_until_signal(serve)
+    if stopped_by is not None:
+        say_stopped(stopped_by)
+    return exit_status(stopped_by)
+
+
 async def serve_stdio(settings: Settings) -> int:
     registry = build_registry(settings)
     server = create_server(settings, registry=registry)
     print(startup_note(settings, len(registry)), file=sys.stderr, flush=True)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
-    return 0
+    return await _serve(server)
+
+
+async def serve_misconfigured(error: ConfigError) -> int:
+    """Serve the explanation of a bad configuration to the client (see ``server/misconfigured.py``)."""
+    print(f"{SERVER_NAME}: configuration error.\n{misconfiguration_notice(error)}", file=sys.stderr, flush=True)
+    return await _serve(create_misconfigured_server(error))
