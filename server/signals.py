@@ -40,8 +40,14 @@ def exit_status(stopped_by: signal.Signals | None) -> int:
     return INTERRUPTED if stopped_by == signal.SIGINT else 0
 
 
+_said: list[signal.Signals] = []
+
+
 def say_stopped(stopped_by: signal.Signals) -> None:
-    print(f"{SERVER_NAME}: stopped ({stopped_by.name}).", file=sys.stderr, flush=True)
+    """The one line a stop prints; a second Ctrl-C while stopping (which ends the clean-up) adds nothing."""
+    if not _said:
+        _said.append(stopped_by)
+        print(f"{SERVER_NAME}: stopped ({stopped_by.name}).", file=sys.stderr, flush=True)
 
 
 async def run_until_signal(serve: Callable[[], Awaitable[None]]) -> signal.Signals | None:
