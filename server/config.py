@@ -222,6 +222,8 @@ def _did_you_mean(word: str, known: frozenset[str]) -> str:
 def check_tool_names(raw: str, known: frozenset[str], name: str) -> frozenset[str]:
     """A comma-separated list of tool names, each one the server has (suggesting the closest for a typo)."""
     names = _names(raw)
+    if not names:
+        raise ConfigError(f"{name} names no tool. List tool names separated by commas, or unset it.")
     unknown = sorted(names - known)
     if unknown:
         hints = [f"{word!r}{_did_you_mean(word, known)}" for word in unknown]

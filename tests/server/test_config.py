@@ -117,6 +117,7 @@ def test_tool_names_are_checked_and_the_valid_ones_listed() -> None:
     assert all(name in message for name in known_tool_names())
     (message,) = problems_of({"POSTHOG_MCP_EXCLUDE_TOOLS": "drop_everything"})
     assert message.startswith("POSTHOG_MCP_EXCLUDE_TOOLS names unknown tool(s) 'drop_everything'.")
+    assert "names no tool" in problems_of({"POSTHOG_MCP_TOOLS": " , "})[0]
     settings = settings_from({"POSTHOG_MCP_TOOLS": "endpoints_list,endpoints_get", "POSTHOG_MCP_EXCLUDE_TOOLS": ""})
     assert settings.tools == {"endpoints_list", "endpoints_get"}
     assert settings.exclude_tools == frozenset()
@@ -136,9 +137,15 @@ def test_every_problem_is_reported_at_once() -> None:
     assert {problem.split()[0] for problem in problems} == set(env)
 
 
-def test_a_one_shot_command_names_the_flag_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--tools", "endpoint_list", "--host", "http://localhost:99999", "tools"]) == 2
+@pytest.mark.parametrize("command", [["tools"], ["call", "endpoints_list"], ["check"]])
+def test_a_one_shot_command_names_the_flag_and_exits_2(
+    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTHOG_API_KEY", "phx_" + "\u00e9" * 40)
+    assert main(["--tools", "endpoint_list", "--host", "http://localhost:99999", *command]) == 2
     err = capsys.readouterr().err
     assert "configuration error:" in err
     assert "--tools names unknown tool(s) 'endpoint_list' (did you mean 'endpoints_list'?)" in err
     assert "--host 'http://localhost:99999' is not a valid URL" in err
+    assert "POSTHOG_API_KEY contains a character that is not plain ASCII" in err
+    assert "\u00e9" not in err
