@@ -8,8 +8,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 import anyio.from_thread
@@ -25,8 +24,6 @@ from .misconfigured import create_misconfigured_server
 from .signals import exit_status, run_until_signal, say_stopped
 
 logger = logging.getLogger(LOGGER_NAME)
-
-_T = TypeVar("_T")
 
 
 def startup_note(settings: Settings, tool_count: int) -> str:
@@ -52,41 +49,41 @@ def startup_note(settings: Settings, tool_count: int) -> str:
     return "\n".join(lines)
 
 
-async def _on_daemon_thread(work: Callable[[], _T]) -> _T:
-    """``work()`` on a fresh daemon thread; a cancelled caller leaves it behind instead of waiting for it."""
-    token = anyio.lowlevel.current_token()
-    finished = anyio.Event()
-    outcome: list[_T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except BaseException as error:  # handed to the waiting task
-            failure.append(error)
-        with contextlib.suppress(RuntimeError):  # the event loop has finished: nobody waits any more
-            anyio.from_thread.run_sync(finished.set, token=token)
-
-    threading.Thread(target=run, name="stdin-reader", daemon=True).start()
-    await finished.wait()
-    if failure:
-        raise failure[0]
-    return outcome[0]
-
-
 class DaemonThreadStdin(anyio.AsyncFile[str]):
-    """stdin for ``stdio_server``, read on daemon threads so that stopping never waits for the next line.
+    """stdin for ``stdio_server``, read by one daemon thread so that stopping never waits for the next line.
 
     anyio's worker threads cannot be abandoned: a read blocked on an idle pipe or terminal would hold a stopping
-    server, and then the interpreter's exit, until the client writes again. The file reads a private duplicate of
-    fd 0 without a buffer lock, so a thread still blocked at exit cannot stall the interpreter's shutdown.
+    server, and then the interpreter's exit, until the client writes again. A daemon thread is left behind instead.
+    It reads a private duplicate of fd 0 without a buffer lock, so it cannot stall the interpreter's shutdown.
     """
 
     def __init__(self, fd: int = 0) -> None:
         super().__init__(io.TextIOWrapper(io.FileIO(os.dup(fd), "r"), encoding="utf-8", errors="replace"))
+        self._send, self._lines = anyio.create_memory_object_stream[str](16)
+        self._reader: threading.Thread | None = None
+
+    def _read_lines(self, token: anyio.lowlevel.EventLoopToken) -> None:
+        # RuntimeError: the event loop has finished; the others: the reading side has gone. Nobody reads any more.
+        with contextlib.suppress(RuntimeError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            for line in iter(self._line_or_eof, ""):
+                anyio.from_thread.run(self._send.send, line, token=token)
+            anyio.from_thread.run_sync(self._send.close, token=token)
+
+    def _line_or_eof(self) -> str:
+        try:
+            return self.wrapped.readline()
+        except OSError:  # a broken stdin ends the session as its end would
+            return ""
 
     async def readline(self) -> str:
-        return await _on_daemon_thread(self.wrapped.readline)
+        if self._reader is None:
+            token = anyio.lowlevel.current_token()
+            self._reader = threading.Thread(target=self._read_lines, args=(token,), name="stdin-reader", daemon=True)
+            self._reader.start()
+        try:
+            return await self._lines.receive()
+        except anyio.EndOfStream:
+            return ""
 
 
 async def _serve(server: Server[Any]) -> int:
