@@ -55,7 +55,12 @@ class AppState:
 def build_registry(settings: Settings) -> ToolRegistry:
     return ToolRegistry(
         default_project=settings.project_id is not None,
-        tool_filter=ToolFilter(read_only=settings.read_only, toolsets=settings.toolsets),
+        tool_filter=ToolFilter(
+            read_only=settings.read_only,
+            toolsets=settings.toolsets,
+            tools=settings.tools,
+            exclude_tools=settings.exclude_tools,
+        ),
     )
 
 

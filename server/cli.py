@@ -1,15 +1,19 @@
 """The ``posthog-environments-mcp`` command line.
 
-- (no command): serve MCP over stdio — nothing but protocol on stdout, logs on stderr.
+- (no command): serve MCP over stdio — nothing but protocol on stdout, logs on stderr. A bad configuration
+  still serves, explaining itself to the client (``server/misconfigured.py``). Ctrl-C exits 130, SIGTERM 0.
 - ``sandbox``: run the local PostHog stand-in alone, for curl.
-- ``tools``: print the tool table.
+- ``tools``: print the tool table (after the tool filters).
 - ``call TOOL '{json}' | - | @FILE``: run one tool; its result JSON alone on stdout (exit 1 on an error result).
 - ``check``: tell whether host, key and project work.
+
+The one-shot commands exit 2 on a bad configuration, listing every bad setting on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
@@ -19,9 +23,11 @@ import anyio
 
 from . import SERVER_NAME, __version__
 from .config import ConfigError, RawSettings, Settings, build_settings, from_environment
-from .registry import known_areas
+from .registry import known_areas, known_tool_names
+from .signals import INTERRUPTED, Stopped, exit_status, raise_stopped, say_stopped
 
 AREAS = known_areas()
+TOOL_NAMES = known_tool_names()
 
 
 def _settings_flags(parser: argparse.ArgumentParser, *, sub_command: bool = False) -> None:
@@ -49,6 +55,10 @@ def _settings_flags(parser: argparse.ArgumentParser, *, sub_command: bool = Fals
         help="expose only read-only tools",
     )
     group.add_argument("--toolsets", help=f"comma-separated subset of: {', '.join(sorted(AREAS))}")
+    group.add_argument(
+        "--tools", help="comma-separated tool names to expose, and no others (env POSTHOG_MCP_TOOLS; see `tools`)"
+    )
+    group.add_argument("--exclude-tools", help="comma-separated tool names to hide (env POSTHOG_MCP_EXCLUDE_TOOLS)")
     group.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env POSTHOG_MCP_LOG_LEVEL)")
 
 
@@ -80,22 +90,25 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_TEXT_FLAGS = ("api_key", "host", "project_id", "toolsets", "tools", "exclude_tools", "log_level")
+"""Settings given as ``--flag VALUE``; the attribute name is the setting's field name."""
+
+
 def _merge(env: RawSettings, args: argparse.Namespace) -> RawSettings:
+    given = {name: getattr(args, name) for name in _TEXT_FLAGS if getattr(args, name, None)}
     return RawSettings(
-        api_key=args.api_key or env.api_key,
-        host=args.host or env.host,
-        project_id=args.project_id or env.project_id,
-        toolsets=args.toolsets or env.toolsets,
+        **{name: given.get(name) or getattr(env, name) for name in _TEXT_FLAGS},
         read_only=args.read_only if args.read_only is not None else env.read_only,
-        log_level=args.log_level or env.log_level,
         tuning=env.tuning,
+        booleans=env.booleans,
+        names={**env.names, **{name: "--" + name.replace("_", "-") for name in given}},
         confirm_destructive=env.confirm_destructive,
         state_key=env.state_key,
     )
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
-    return build_settings(_merge(from_environment(), args), AREAS)
+    return build_settings(_merge(from_environment(), args), AREAS, TOOL_NAMES)
 
 
 @contextmanager
@@ -118,7 +131,21 @@ def maybe_sandbox(settings: Settings, enabled: bool) -> Generator[Settings]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    raw_argv = list(sys.argv[1:] if argv is None else argv)
+    """The command line; Ctrl-C at any point ends it with one line and status 130, never a traceback."""
+    previous = signal.signal(signal.SIGTERM, raise_stopped)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        say_stopped(signal.SIGINT)
+        return INTERRUPTED
+    except Stopped as stop:
+        say_stopped(stop.signum)
+        return exit_status(stop.signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(raw_argv: list[str]) -> int:
     if raw_argv[:1] == ["sandbox"]:
         from ..sandbox.serve import main as sandbox_main
 
@@ -128,7 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args)
     except ConfigError as error:
-        print(f"{SERVER_NAME}: configuration error: {error}", file=sys.stderr)
+        if args.command is None:
+            # Serve anyway: the MCP client shows the explanation, where a closed connection would show nothing.
+            from .stdio import serve_misconfigured
+
+            return anyio.run(serve_misconfigured, error)
+        print(f"{SERVER_NAME}: configuration error:", *(f"  - {p}" for p in error.problems), sep="\n", file=sys.stderr)
         return 2
     if args.command == "tools":
         from .commands import print_tool_table
@@ -152,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             from .commands import run_check
 
-            return anyio.run(run_check, effective)
+            # check probes every area, whatever the tool filters hide
+            return anyio.run(run_check, effective.with_overrides(tools=None, exclude_tools=frozenset[str]()))
         from .stdio import serve_stdio
 
         return anyio.run(serve_stdio, effective)

@@ -1,17 +1,19 @@
 """Settings from the environment and the command line, checked once at start-up.
 
-A bad setting is reported in words a person can act on. A missing API key is not fatal: the server still
-starts and lists its tools, and every call explains how to set one.
+Every bad setting is reported (all of them at once, not just the first) in words a person can act on: the
+setting's name, what is wrong with the value (never echoing a secret) and the fix. A missing API key is not
+fatal: the server still starts and lists its tools, and every call explains how to set one.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
@@ -44,9 +46,34 @@ TUNING: Mapping[str, tuple[str, float, float]] = {
 }
 """Numeric settings read from the environment: field name → (variable, lowest, highest)."""
 
+BOOLEANS: Mapping[str, str] = {
+    "read_only": "POSTHOG_MCP_READ_ONLY",
+}
+"""Boolean settings read from the environment (each through ``parse_bool``): field name → variable."""
+
+SETTING_NAMES: Mapping[str, str] = {
+    "api_key": "POSTHOG_API_KEY",
+    "host": "POSTHOG_HOST",
+    "project_id": "POSTHOG_PROJECT_ID",
+    "toolsets": "POSTHOG_MCP_TOOLSETS",
+    "tools": "POSTHOG_MCP_TOOLS",
+    "exclude_tools": "POSTHOG_MCP_EXCLUDE_TOOLS",
+    "log_level": "POSTHOG_MCP_LOG_LEVEL",
+    "confirm_destructive": "POSTHOG_MCP_CONFIRM_DESTRUCTIVE",
+    "state_key": "POSTHOG_MCP_STATE_KEY",
+}
+"""The environment variable of each text setting; an error names the flag instead when a flag gave the value."""
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 
 class ConfigError(ValueError):
-    """A setting that cannot work; the message names the setting and the fix."""
+    """One or more settings that cannot work; each problem names the setting and the fix."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems: tuple[str, ...] = problems
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -92,6 +119,9 @@ class Settings:
     """Resources per ``resources/list`` page."""
     read_only: bool = False
     toolsets: frozenset[str] | None = None
+    tools: frozenset[str] | None = None
+    """Allow-list of tool names (``None``: every tool); narrows what toolsets and read-only mode leave."""
+    exclude_tools: frozenset[str] = frozenset()
     log_level: str = "INFO"
     sandbox: bool = False
     confirm_destructive: str = "auto"
@@ -103,54 +133,110 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def normalise_host(raw: str) -> str:
-    """``us``/``eu`` or an http(s) URL, without a trailing slash or path."""
+def _split_url(name: str, value: str) -> SplitResult:
+    """``value`` split, refusing credentials (never echoed) and a port outside 1-65535."""
+    bad_url = (
+        f"{name} {{shown!r}} is not a valid URL: {{why}}. Use 'us', 'eu', or the address of your PostHog, "
+        "e.g. https://posthog.example.com or http://localhost:8000"
+    )
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed IPv6 bracket
+        raise ConfigError(bad_url.format(shown=value, why="its host cannot be read")) from None
+    if "@" in parts.netloc:
+        raise ConfigError(
+            f"{name} contains a user name or password (…@{parts.netloc.rsplit('@', 1)[1]}); PostHog does not "
+            "take credentials in the URL. Remove the part before '@' and put your personal API key in "
+            "POSTHOG_API_KEY."
+        )
+    try:
+        port = parts.port  # raises for a port that is not a number or is above 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigError(bad_url.format(shown=value, why="its port must be a number from 1 to 65535"))
+    return parts
+
+
+def normalise_host(raw: str, name: str = "POSTHOG_HOST") -> str:
+    """``us``/``eu`` or an http(s) URL, without a trailing slash or path, credentials or an impossible port."""
     value = raw.strip()
     if value.lower() in HOST_ALIASES:
         return HOST_ALIASES[value.lower()]
-    parts = urlsplit(value)
+    parts = _split_url(name, value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
-            f"POSTHOG_HOST {value!r} is not a URL. Use 'us', 'eu', or the address of your PostHog, "
+            f"{name} {value!r} is not a URL. Use 'us', 'eu', or the address of your PostHog, "
             "e.g. https://posthog.example.com"
         )
     if parts.hostname in _INGESTION_HOSTS:
         raise ConfigError(
-            f"POSTHOG_HOST {value!r} is an ingestion host; it does not serve the API. "
+            f"{name} {value!r} is an ingestion host; it does not serve the API. "
             f"Use {HOST_ALIASES['eu' if parts.hostname.startswith('eu') else 'us']} instead."
         )
+    base = f"{parts.scheme}://{parts.netloc}"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f"POSTHOG_HOST {value!r} must be just scheme and host, e.g. https://us.posthog.com")
-    return f"{parts.scheme}://{parts.netloc}"
+        raise ConfigError(f"{name} must be just scheme and host, without a path or query: use {base}")
+    return base
 
 
-def check_api_key(raw: str) -> SecretStr:
+def check_api_key(raw: str, name: str = "POSTHOG_API_KEY") -> SecretStr:
+    """Problems a key can have before PostHog sees it; the messages never contain the key."""
     value = raw.strip()
     if any(ch.isspace() for ch in value):
-        raise ConfigError("POSTHOG_API_KEY contains spaces or line breaks; paste the key alone.")
+        raise ConfigError(f"{name} contains spaces or line breaks; paste the key alone.")
+    if not value.isascii():
+        raise ConfigError(
+            f"{name} contains a character that is not plain ASCII (often a curly quote, an ellipsis or an "
+            "invisible character picked up while copying). Copy the key again from PostHog and paste it alone."
+        )
     if value.startswith("phc_"):
         raise ConfigError(
-            "POSTHOG_API_KEY holds a project API key (phc_…), which can only send events. "
+            f"{name} holds a project API key (phc_…), which can only send events. "
             "This server needs a personal API key (phx_…). " + KEY_HELP
         )
     return SecretStr(value)
 
 
-def check_project_id(raw: str) -> str:
+def check_project_id(raw: str, name: str = "POSTHOG_PROJECT_ID") -> str:
     value = raw.strip()
     if not _PROJECT_ID.match(value):
         raise ConfigError(
-            f"POSTHOG_PROJECT_ID {value!r} is not a project id. Use the number shown in your PostHog URL "
+            f"{name} {value!r} is not a project id. Use the number shown in your PostHog URL "
             "(/project/<id>/) or leave it unset and pass project_id to each tool."
         )
     return value
 
 
-def check_toolsets(raw: str, known: frozenset[str]) -> frozenset[str]:
-    names = frozenset(part.strip() for part in raw.split(",") if part.strip())
+def _names(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def check_toolsets(raw: str, known: frozenset[str], name: str = "POSTHOG_MCP_TOOLSETS") -> frozenset[str]:
+    names = _names(raw)
     unknown = names - known
     if unknown:
-        raise ConfigError(f"Unknown toolset(s) {sorted(unknown)}; choose from {sorted(known)}.")
+        raise ConfigError(f"{name} names unknown toolset(s) {sorted(unknown)}; choose from {sorted(known)}.")
+    return names
+
+
+def _did_you_mean(word: str, known: frozenset[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_tool_names(raw: str, known: frozenset[str], name: str) -> frozenset[str]:
+    """A comma-separated list of tool names, each one the server has (suggesting the closest for a typo)."""
+    names = _names(raw)
+    if not names:
+        raise ConfigError(f"{name} names no tool. List tool names separated by commas, or unset it.")
+    unknown = sorted(names - known)
+    if unknown:
+        hints = [f"{word!r}{_did_you_mean(word, known)}" for word in unknown]
+        raise ConfigError(
+            f"{name} names unknown tool(s) {', '.join(hints)}. Use comma-separated tool names from: "
+            f"{', '.join(sorted(known))}."
+        )
     return names
 
 
@@ -162,25 +248,43 @@ class RawSettings:
     host: str | None = None
     project_id: str | None = None
     toolsets: str | None = None
+    tools: str | None = None
+    exclude_tools: str | None = None
     read_only: bool | None = None
+    """Set by a flag; wins over ``booleans["read_only"]``."""
     log_level: str | None = None
     tuning: Mapping[str, str] = field(default_factory=dict[str, str])
     """Raw values of the ``TUNING`` settings, by field name."""
+    booleans: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Raw values of the ``BOOLEANS`` settings from the environment, by field name."""
+    names: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Where a text setting came from when not its ``SETTING_NAMES`` variable (a flag, an alias variable)."""
     confirm_destructive: str | None = None
     state_key: str | None = None
 
+    def name_of(self, setting: str) -> str:
+        return self.names.get(setting, SETTING_NAMES.get(setting, setting))
+
 
 def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
+    """The raw values only; checking (and reporting every problem) is ``build_settings``' job."""
     env = os.environ if environ is None else environ
-    read_only = env.get("POSTHOG_MCP_READ_ONLY")
+    names = (
+        {}
+        if env.get("POSTHOG_API_KEY") or not env.get("POSTHOG_PERSONAL_API_KEY")
+        else {"api_key": "POSTHOG_PERSONAL_API_KEY"}
+    )
     return RawSettings(
         api_key=env.get("POSTHOG_API_KEY") or env.get("POSTHOG_PERSONAL_API_KEY") or None,
         host=env.get("POSTHOG_HOST") or None,
         project_id=env.get("POSTHOG_PROJECT_ID") or None,
         toolsets=env.get("POSTHOG_MCP_TOOLSETS") or None,
-        read_only=parse_bool("POSTHOG_MCP_READ_ONLY", read_only) if read_only else None,
+        tools=env.get("POSTHOG_MCP_TOOLS") or None,
+        exclude_tools=env.get("POSTHOG_MCP_EXCLUDE_TOOLS") or None,
         log_level=env.get("POSTHOG_MCP_LOG_LEVEL") or None,
         tuning={name: env[var] for name, (var, _low, _high) in TUNING.items() if env.get(var)},
+        booleans={name: env[var] for name, var in BOOLEANS.items() if env.get(var)},
+        names=names,
         confirm_destructive=env.get("POSTHOG_MCP_CONFIRM_DESTRUCTIVE") or None,
         state_key=env.get("POSTHOG_MCP_STATE_KEY") or None,
     )
@@ -190,57 +294,117 @@ def _number(name: str, raw: str, low: float, high: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} {raw!r} is not a number.") from None
+        raise ConfigError(f"{name} {raw!r} is not a number. Use a number from {low:g} to {high:g}.") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value:g}.")
     return value
 
 
-def build_settings(raw: RawSettings, known_toolsets: frozenset[str]) -> Settings:
-    """Check every raw value; raise ``ConfigError`` naming the first bad one."""
-    log_level = (raw.log_level or "INFO").upper()
-    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise ConfigError(f"Log level {raw.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR.")
+class _Problems:
+    """Runs checks, keeping every problem instead of stopping at the first, so one restart fixes them all."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def check(self, check: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T | None:
+        try:
+            return check(*args, **kwargs)
+        except ConfigError as error:
+            self.found.extend(error.problems)
+            return None
+
+
+def _log_level(raw: str, name: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"{name} {raw!r} is not a log level. Use DEBUG, INFO, WARNING or ERROR.")
+    return level
+
+
+def build_settings(
+    raw: RawSettings, known_toolsets: frozenset[str], known_tools: frozenset[str] = frozenset()
+) -> Settings:
+    """Check every raw value; raise one ``ConfigError`` listing every bad one."""
+    problems = _Problems()
+    api_key = problems.check(check_api_key, raw.api_key, raw.name_of("api_key")) if raw.api_key else None
+    host = problems.check(normalise_host, raw.host, raw.name_of("host")) if raw.host else DEFAULT_HOST
+    project_id = problems.check(check_project_id, raw.project_id, raw.name_of("project_id")) if raw.project_id else None
+    toolsets = (
+        problems.check(check_toolsets, raw.toolsets, known_toolsets, raw.name_of("toolsets")) if raw.toolsets else None
+    )
+    tools = problems.check(check_tool_names, raw.tools, known_tools, raw.name_of("tools")) if raw.tools else None
+    excluded = (
+        problems.check(check_tool_names, raw.exclude_tools, known_tools, raw.name_of("exclude_tools"))
+        if raw.exclude_tools
+        else None
+    )
+    log_level = problems.check(_log_level, raw.log_level, raw.name_of("log_level")) if raw.log_level else "INFO"
+    confirm = (
+        problems.check(check_confirm_policy, raw.confirm_destructive, raw.name_of("confirm_destructive"))
+        if raw.confirm_destructive
+        else "auto"
+    )
+    state_key = problems.check(check_state_key, raw.state_key, raw.name_of("state_key")) if raw.state_key else None
+    values: dict[str, Any] = {name: problems.check(_tuning_value, name, text) for name, text in raw.tuning.items()}
+    values |= {name: problems.check(parse_bool, BOOLEANS[name], text) for name, text in raw.booleans.items()}
+    if raw.read_only is not None:
+        values["read_only"] = raw.read_only
+    if problems.found:
+        raise ConfigError(*problems.found)
     return Settings(
-        api_key=check_api_key(raw.api_key) if raw.api_key else None,
-        host=normalise_host(raw.host) if raw.host else DEFAULT_HOST,
-        project_id=check_project_id(raw.project_id) if raw.project_id else None,
-        toolsets=check_toolsets(raw.toolsets, known_toolsets) if raw.toolsets else None,
-        read_only=bool(raw.read_only),
-        log_level=log_level,
-        confirm_destructive=check_confirm_policy(raw.confirm_destructive) if raw.confirm_destructive else "auto",
-        state_key=check_state_key(raw.state_key) if raw.state_key else None,
-        **_tuning(raw.tuning),
+        api_key=api_key,
+        host=host or DEFAULT_HOST,
+        project_id=project_id,
+        toolsets=toolsets,
+        tools=tools,
+        exclude_tools=excluded or frozenset(),
+        log_level=log_level or "INFO",
+        confirm_destructive=confirm or "auto",
+        state_key=state_key,
+        **values,
     )
 
 
 CONFIRM_POLICIES = ("auto", "off", "require")
 
 
-def check_confirm_policy(raw: str) -> str:
+def check_confirm_policy(raw: str, name: str = "POSTHOG_MCP_CONFIRM_DESTRUCTIVE") -> str:
     value = raw.strip().lower()
     if value not in CONFIRM_POLICIES:
         raise ConfigError(
-            f"POSTHOG_MCP_CONFIRM_DESTRUCTIVE {raw!r} is not a policy. Use 'auto' (ask when the client can), "
+            f"{name} {raw!r} is not a policy. Use 'auto' (ask when the client can), "
             "'off' (never ask) or 'require' (refuse destructive tools when the client cannot ask)."
         )
     return value
 
 
-def check_state_key(raw: str) -> SecretStr:
+def check_state_key(raw: str, name: str = "POSTHOG_MCP_STATE_KEY") -> SecretStr:
+    """Never echoes the key: only its length is judged."""
     if len(raw.encode()) < 32:
         raise ConfigError(
-            "POSTHOG_MCP_STATE_KEY is too short: use at least 32 bytes of secret randomness, e.g. the output of "
+            f"{name} is too short: use at least 32 bytes of secret randomness, e.g. the output of "
             'python -c "import secrets; print(secrets.token_hex(32))".'
         )
     return SecretStr(raw)
 
 
-def _tuning(raw: Mapping[str, str]) -> dict[str, Any]:
-    types_by_name = {f.name: f.type for f in fields(Settings)}
-    values: dict[str, Any] = {}
-    for name, text in raw.items():
-        var, low, high = TUNING[name]
-        number = _number(var, text, low, high)
-        values[name] = int(number) if types_by_name[name] in ("int", int) else number
-    return values
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _tuning_value(name: str, text: str) -> float | int:
+    var, low, high = TUNING[name]
+    number = _number(var, text, low, high)
+    return int(number) if _FIELD_TYPES[name] in ("int", int) else number
+
+
+def misconfiguration_notice(error: ConfigError) -> str:
+    """What a misconfigured server tells its client (instructions, every tool call) and stderr (once)."""
+    lines = [f"- {problem}" for problem in error.problems]
+    return "\n".join(
+        [
+            "This PostHog MCP server is not configured correctly, so it cannot call PostHog:",
+            *lines,
+            "Fix the setting(s) in the MCP client's configuration for this server (its env block or args), "
+            "then restart the server. Every tool call returns this message until then.",
+        ]
+    )

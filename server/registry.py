@@ -2,8 +2,8 @@
 
 Start-up loads the precomputed definitions (``server/manifest.py``); each tool's catalog ``Operation`` (and
 with it the pydantic models) is looked up only when the tool is first called. The set of tools is a function of
-the definitions and a ``ToolFilter`` (toolsets, read-only mode), so a deployment — or later a single request —
-can expose a subset without touching the catalog.
+the definitions and a ``ToolFilter`` (toolsets, read-only mode, tool names), so a deployment — or later a single
+request — can expose a subset without touching the catalog.
 """
 
 from __future__ import annotations
@@ -23,11 +23,18 @@ from .schema_export import publish_schema
 
 @dataclass(frozen=True, slots=True)
 class ToolFilter:
+    """Which tools are published. Every rule only narrows: a tool must pass all of them."""
+
     read_only: bool = False
     toolsets: frozenset[str] | None = None
+    tools: frozenset[str] | None = None
+    """Allow-list of tool names; ``None`` allows every name."""
+    exclude_tools: frozenset[str] = frozenset()
 
-    def allows(self, area: str, read_only: bool) -> bool:
+    def allows(self, area: str, read_only: bool, *, name: str) -> bool:
         if self.read_only and not read_only:
+            return False
+        if name in self.exclude_tools or (self.tools is not None and name not in self.tools):
             return False
         return self.toolsets is None or area in self.toolsets
 
@@ -113,15 +120,19 @@ def known_areas() -> frozenset[str]:
     return frozenset(str(item["area"]) for item in load_manifest())
 
 
+def known_tool_names() -> frozenset[str]:
+    return frozenset(str(item["tool"]["name"]) for item in load_manifest())
+
+
 class ToolRegistry:
-    """The published tools, by name."""
+    """The published tools, by name, in catalog order (stable across runs, so clients' prompt caches hold)."""
 
     def __init__(self, *, default_project: bool, tool_filter: ToolFilter | None = None) -> None:
         chosen = tool_filter or ToolFilter()
         self._entries = {
             str(item["tool"]["name"]): _entry_from_manifest(item, default_project=default_project)
             for item in load_manifest()
-            if chosen.allows(str(item["area"]), bool(item["read_only"]))
+            if chosen.allows(str(item["area"]), bool(item["read_only"]), name=str(item["tool"]["name"]))
         }
         self._tools = [entry.tool for entry in self._entries.values()]
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import os
 import sys
+import threading
+from typing import Any
 
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+from mcp.server import Server
 from mcp.server.stdio import stdio_server
 
+from . import SERVER_NAME
 from .app import build_registry, create_server
-from .config import Settings
+from .config import ConfigError, Settings, misconfiguration_notice
 from .logs import LOGGER_NAME
+from .misconfigured import create_misconfigured_server
+from .signals import exit_status, run_until_signal, say_stopped
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -20,6 +32,8 @@ def startup_note(settings: Settings, tool_count: int) -> str:
         f"posthog-environments-mcp: {tool_count} tools ready, talking to {where}"
         + (f" (default project {settings.project_id})." if settings.project_id else "."),
     ]
+    if tool_count == 0:
+        lines.append("No tool passes the filters: check --tools, --exclude-tools, --toolsets and --read-only.")
     if settings.api_key is None:
         lines.append("No API key set: tools are listed, and each call explains how to set POSTHOG_API_KEY.")
     lines.append("This is an MCP server speaking JSON-RPC on stdin/stdout; it is waiting for a client.")
@@ -35,10 +49,62 @@ def startup_note(settings: Settings, tool_count: int) -> str:
     return "\n".join(lines)
 
 
+class DaemonThreadStdin(anyio.AsyncFile[str]):
+    """stdin for ``stdio_server``, read by one daemon thread so that stopping never waits for the next line.
+
+    anyio's worker threads cannot be abandoned: a read blocked on an idle pipe or terminal would hold a stopping
+    server, and then the interpreter's exit, until the client writes again. A daemon thread is left behind instead.
+    It reads a private duplicate of fd 0 without a buffer lock, so it cannot stall the interpreter's shutdown.
+    """
+
+    def __init__(self, fd: int = 0) -> None:
+        super().__init__(io.TextIOWrapper(io.FileIO(os.dup(fd), "r"), encoding="utf-8", errors="replace"))
+        self._send, self._lines = anyio.create_memory_object_stream[str](16)
+        self._reader: threading.Thread | None = None
+
+    def _read_lines(self, token: anyio.lowlevel.EventLoopToken) -> None:
+        # RuntimeError: the event loop has finished; the others: the reading side has gone. Nobody reads any more.
+        with contextlib.suppress(RuntimeError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            for line in iter(self._line_or_eof, ""):
+                anyio.from_thread.run(self._send.send, line, token=token)
+            anyio.from_thread.run_sync(self._send.close, token=token)
+
+    def _line_or_eof(self) -> str:
+        try:
+            return self.wrapped.readline()
+        except OSError:  # a broken stdin ends the session as its end would
+            return ""
+
+    async def readline(self) -> str:
+        if self._reader is None:
+            token = anyio.lowlevel.current_token()
+            self._reader = threading.Thread(target=self._read_lines, args=(token,), name="stdin-reader", daemon=True)
+            self._reader.start()
+        try:
+            return await self._lines.receive()
+        except anyio.EndOfStream:
+            return ""
+
+
+async def _serve(server: Server[Any]) -> int:
+    async def serve() -> None:
+        async with stdio_server(stdin=DaemonThreadStdin()) as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    stopped_by = await run_until_signal(serve)
+    if stopped_by is not None:
+        say_stopped(stopped_by)
+    return exit_status(stopped_by)
+
+
 async def serve_stdio(settings: Settings) -> int:
     registry = build_registry(settings)
     server = create_server(settings, registry=registry)
     print(startup_note(settings, len(registry)), file=sys.stderr, flush=True)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
-    return 0
+    return await _serve(server)
+
+
+async def serve_misconfigured(error: ConfigError) -> int:
+    """Serve the explanation of a bad configuration to the client (see ``server/misconfigured.py``)."""
+    print(f"{SERVER_NAME}: configuration error.\n{misconfiguration_notice(error)}", file=sys.stderr, flush=True)
+    return await _serve(create_misconfigured_server(error))
