@@ -16,6 +16,7 @@ from mcp.client.stdio import stdio_client
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.conftest import server_command, server_env
 
 RECORDING = RECORDING_IDS["pricing_review"]
@@ -32,8 +33,8 @@ def test_tools_prints_the_tool_table() -> None:
     completed = run("tools")
     assert completed.returncode == 0
     lines = completed.stdout.strip().splitlines()
-    assert len(lines) == 32
-    assert lines[0].startswith("datasets_delete")
+    assert len(lines) == len(CATALOG)
+    assert lines[0].startswith(CATALOG[0].name)
     assert any(line.startswith("conversations_create") and "POST" in line for line in lines)
 
 
@@ -75,7 +76,9 @@ def test_sandbox_flag_needs_no_account() -> None:
 def test_check_reports_every_area(sandbox: SandboxServer) -> None:
     completed = run("check", env=server_env(sandbox))
     assert completed.returncode == 0, completed.stdout
-    assert completed.stdout.count("✓") == 4
+    probes = [op.name for op in CATALOG if op.check_arguments is not None]
+    assert completed.stdout.count("✓") == len(probes) >= 1
+    assert all(f"✓ {name}" in completed.stdout for name in probes)
     assert "All checks passed." in completed.stdout
 
 
@@ -119,12 +122,12 @@ async def test_the_readme_command_serves_the_sandbox_over_stdio(mode: str, tmp_p
         async with Client(stdio_client(params, errlog=errlog), mode=mode) as client:  # type: ignore[arg-type]
             tools = await client.list_tools()
             result = await client.call_tool("desktop_recordings_list", {"limit": 1})
-    assert len(tools.tools) == 32
+    assert len(tools.tools) == len(CATALOG)
     assert not result.is_error
     assert isinstance(result.structured_content, dict)
     assert result.structured_content["count"] >= 1
     note = stderr.read_text()
-    assert "32 tools ready" in note
+    assert f"{len(CATALOG)} tools ready" in note
     assert "sandbox" in note
     assert "waiting for a client" in note
 
