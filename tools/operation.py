@@ -27,6 +27,8 @@ ResourceRole = Literal["list", "item"]
 
 
 class Hints(NamedTuple):
+    """The MCP tool annotations that follow from what an operation does to PostHog's data."""
+
     read_only: bool
     destructive: bool
     idempotent: bool
