@@ -6,14 +6,15 @@ the reviewed record of every tool's contract: its diff is the schema snapshot), 
 catalog's pydantic models are imported only when the first tool is called. Facts other start-up code needs
 (which operations serve the MCP resources) are written into the manifest too.
 
-``python -m posthog_environments_mcp.server.manifest`` writes every generated file (the manifest and the
-README's tool table between its markers); ``--check`` only reports stale ones and exits 1, for CI.
+``python -m posthog_environments_mcp.server.manifest`` writes every generated file (the manifest, and the
+README's tool table and example calls between its markers); ``--check`` only reports stale ones and exits 1, for CI.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,12 +69,29 @@ def tool_table_markdown() -> str:
     return "\n".join(rows)
 
 
+def examples_markdown() -> str:
+    """One command per tool that calls it with its catalog example against a fresh sandbox."""
+    from ..tools.catalog import CATALOG
+
+    lines = [
+        "<details><summary>An example call of every tool (each line runs as is against a fresh sandbox, which answers as PostHog would)</summary>",
+        "",
+        "```sh",
+    ]
+    for op in CATALOG:
+        arguments = json.dumps(dict(op.example), ensure_ascii=False)
+        lines.append(f"posthog-environments-mcp --sandbox call {op.name} {shlex.quote(arguments)}")
+    lines += ["```", "", "</details>"]
+    return "\n".join(lines)
+
+
 def readme_with_table(readme: str) -> str:
-    """The README with the text between the tool-table markers replaced by the generated table."""
+    """The README with the text between the tool-table markers replaced by the table and the examples."""
     start, end = readme.find(TABLE_START), readme.find(TABLE_END)
     if start < 0 or end < start:
         raise ValueError(f"README.md lacks the markers {TABLE_START!r} … {TABLE_END!r} around the tool table")
-    return readme[: start + len(TABLE_START)] + "\n" + tool_table_markdown() + "\n" + readme[end:]
+    generated = f"{tool_table_markdown()}\n\n{examples_markdown()}"
+    return readme[: start + len(TABLE_START)] + "\n" + generated + "\n" + readme[end:]
 
 
 def generated_files() -> dict[Path, str]:

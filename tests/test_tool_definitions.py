@@ -20,6 +20,7 @@ from posthog_environments_mcp.server.manifest import (
     README_PATH,
     TABLE_END,
     TABLE_START,
+    examples_markdown,
     generate_manifest,
     generated_files,
     load_manifest,
@@ -157,9 +158,10 @@ async def test_each_description_ends_with_the_one_generated_scope_line(tools: li
 def test_readme_tool_table_is_generated_between_its_markers() -> None:
     readme = README_PATH.read_text(encoding="utf-8")
     assert README_PATH == REPO / "README.md"
-    assert f"{TABLE_START}\n{tool_table_markdown()}\n{TABLE_END}" in readme
+    assert f"{TABLE_START}\n{tool_table_markdown()}\n\n{examples_markdown()}\n{TABLE_END}" in readme
     for op in CATALOG:
         assert f"| `{op.name}` | {op.method} | `{op.path}` |" in readme, op.name
+        assert f"posthog-environments-mcp --sandbox call {op.name} " in readme, op.name
 
 
 def test_the_generator_check_passes_on_the_committed_files(capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,7 +184,7 @@ def test_the_generator_check_reports_a_stale_file(
     assert "| old table |" in stale_readme.read_text(encoding="utf-8")
     assert main([]) == 0
     assert stale_readme.read_text(encoding="utf-8") == (
-        f"intro\n{TABLE_START}\n{tool_table_markdown()}\n{TABLE_END}\noutro\n"
+        f"intro\n{TABLE_START}\n{tool_table_markdown()}\n\n{examples_markdown()}\n{TABLE_END}\noutro\n"
     )
     assert main(["--check"]) == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import time
@@ -17,7 +18,7 @@ from mcp.client.stdio import stdio_client
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from posthog_environments_mcp.tools.catalog import CATALOG
-from tests.conftest import server_command, server_env
+from tests.conftest import REPO, server_command, server_env
 
 RECORDING = RECORDING_IDS["pricing_review"]
 
@@ -168,3 +169,14 @@ def test_sandbox_command_runs_it_alone_for_curl() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_readme_example_line_runs_as_written() -> None:
+    """The README's example calls are generated from the catalog's examples; one, run exactly as printed."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    prefix = "posthog-environments-mcp --sandbox call desktop_recordings_get "
+    (line,) = [line for line in readme.splitlines() if line.startswith(prefix)]
+    args = shlex.split(line)[1:]
+    completed = run(*args)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout.split("\nresource: ")[0])["id"] == RECORDING
