@@ -74,7 +74,8 @@ def examples_markdown() -> str:
     from ..tools.catalog import CATALOG
 
     lines = [
-        "<details><summary>An example call of every tool (each line runs as is against a fresh sandbox, which answers as PostHog would)</summary>",
+        "<details><summary>An example call of every tool (each line runs as is against a fresh sandbox, "
+        "which answers as PostHog would)</summary>",
         "",
         "```sh",
     ]
