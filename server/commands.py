@@ -8,23 +8,8 @@ from typing import Any, cast
 
 import mcp_types as types
 
-from ..tools.catalog import CATALOG
 from .app import build_registry, open_state
 from .config import Settings
-
-
-def tool_table_markdown() -> str:
-    """The tool table (also kept in the README; a test checks they agree)."""
-    rows = [
-        "| Tool | Method | Path (under /api/environments/{project_id}/) | Scope | Read-only | Destructive |",
-        "|---|---|---|---|---|---|",
-    ]
-    for op in CATALOG:
-        rows.append(
-            f"| `{op.name}` | {op.method} | `{op.path}` | {', '.join(op.scopes) or '—'} | "
-            f"{'yes' if op.read_only else 'no'} | {'yes' if op.destructive else 'no'} |"
-        )
-    return "\n".join(rows)
 
 
 def print_tool_table(settings: Settings) -> int:
@@ -87,26 +72,25 @@ async def run_call(settings: Settings, tool: str, arguments: Any) -> int:
     return 1 if result.is_error else 0
 
 
-CHECKS = ("desktop_recordings_list", "endpoints_list", "conversations_list", "customer_profile_configs_list")
-
-
 async def run_check(settings: Settings) -> int:
-    """Probe one read operation per area and say, per area, whether the key works."""
+    """Probe the catalog's declared read per area and say, per area, whether the key works."""
     print(f"Host: {settings.host}")
     print(f"API key: {'set' if settings.api_key else 'NOT SET'}")
     print(f"Default project: {settings.project_id or 'not set'}")
     if settings.api_key is None or settings.project_id is None:
         print("Set POSTHOG_API_KEY and POSTHOG_PROJECT_ID (or --api-key/--project-id), then run check again.")
         return 1
+    from ..tools.catalog import CATALOG  # the probes are declared on the operations (``check_arguments``)
+
     registry = build_registry(settings.with_overrides(read_only=False, toolsets=None))
     failures = 0
     async with open_state(settings, registry) as state:
-        for name in CHECKS:
-            entry = registry.get(name)
-            if entry is None:
+        for op in CATALOG:
+            entry = registry.get(op.name)
+            if op.check_arguments is None or entry is None:
                 continue
-            args: dict[str, Any] = {"limit": 1} if "limit" in entry.input_schema.get("properties", {}) else {}
-            result = await state.executor.call(entry, args, state.target())
+            name = op.name
+            result = await state.executor.call(entry, dict(op.check_arguments), state.target())
             if result.is_error:
                 failures += 1
                 first = result.content[0]

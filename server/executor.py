@@ -96,7 +96,14 @@ class ToolExecutor:
                 return await self._converse(call, target, progress)
             response = await self._http.send(target, call.request())
         except UpstreamFailure as failure:
-            return error_result(advice(failure, operation=operation.name, scopes=operation.scopes))
+            return error_result(
+                advice(
+                    failure,
+                    operation=operation.name,
+                    scopes=operation.scopes,
+                    advice_by_status=operation.advice_by_status,
+                )
+            )
         if response.data is None:
             return types.CallToolResult(
                 content=[types.TextContent(text=f"Done: {operation.title} (HTTP {response.status}, no content).")]

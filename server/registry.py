@@ -67,9 +67,13 @@ def _nullable_fields(schema: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(nullable)
 
 
-def _scope_line(operation: Operation) -> str:
+def scope_line(operation: Operation) -> str:
+    """The one sentence about the required scope, generated from ``scopes`` (descriptions never repeat it)."""
     if operation.internal:
-        return "Required API key scope: INTERNAL (PostHog refuses scoped personal API keys; needs an all-access key)."
+        return (
+            "Required API key scope: INTERNAL (PostHog refuses scoped personal API keys; only a key with all "
+            "access (`*`) can call it)."
+        )
     if not operation.scopes:
         return "Required API key scope: none documented."
     return "Required API key scope: " + ", ".join(operation.scopes) + "."
@@ -81,9 +85,7 @@ def build_tool(operation: Operation) -> ToolEntry:
     Published as for a server with a default project; ``_require_project`` adapts it for one without.
     """
     input_schema = publish_schema(operation.input_model)
-    description = operation.description.strip()
-    if "scope" not in description.lower():
-        description = f"{description}\n{_scope_line(operation)}"
+    description = f"{operation.description.strip()}\n{scope_line(operation)}"
     tool = types.Tool(
         name=operation.name,
         title=operation.title,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -76,7 +77,7 @@ def wait_hint_seconds(detail: str | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str) -> str:
+def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str, by_status: Mapping[int, str]) -> str:
     status = failure.status
     detail = (failure.body.detail or failure.body.error or "") if failure.body else ""
     if failure.kind == "not_configured":
@@ -116,20 +117,14 @@ def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str
         return f"The key lacks permission for this operation (required: {', '.join(scopes) or 'none documented'})."
     if status == 404:
         return "Nothing found: check the id (or name) and the project_id, e.g. by listing first."
-    if status == 405 and operation == "datasets_delete":
-        return (
-            "PostHog does not allow hard-deleting datasets. To delete one, set its `deleted` field to true "
-            "with a PATCH to the dataset in PostHog."
-        )
+    if status is not None and status in by_status:
+        return by_status[status]
     if status == 405:
         return "PostHog does not allow this method here."
     if status == 409:
-        return (
-            "The conversation is busy answering another message. Wait until its status is idle "
-            "(conversations_get), or stop it with conversations_cancel, then send again."
-        )
+        return "PostHog reports a conflict with the object's current state: read it again, then retry if still needed."
     if status == 402:
-        return "The PostHog AI quota for this organization is used up; check billing in PostHog."
+        return "This needs a paid plan or more quota in PostHog; check the organization's billing."
     if status == 429:
         when = f" in {failure.retry_after:g} seconds" if failure.retry_after is not None else " later"
         return f"PostHog is rate limiting this key. Retry{when}; avoid calling in tight loops."
@@ -142,8 +137,18 @@ def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str
     return "Check the arguments and try again."
 
 
-def advice(failure: UpstreamFailure, *, operation: str, scopes: tuple[str, ...] = ()) -> str:
-    """The text of the ``isError`` result for a failed call."""
+def advice(
+    failure: UpstreamFailure,
+    *,
+    operation: str,
+    scopes: tuple[str, ...] = (),
+    advice_by_status: Mapping[int, str] | None = None,
+) -> str:
+    """The text of the ``isError`` result for a failed call.
+
+    ``advice_by_status`` is the operation's own next step per HTTP status (declared in the catalog), which
+    replaces the generic one for that status.
+    """
     lines = [f"{operation} failed: {failure.message}"]
     if failure.status is not None:
         lines.append(f"HTTP status: {failure.status}")
@@ -153,5 +158,5 @@ def advice(failure: UpstreamFailure, *, operation: str, scopes: tuple[str, ...] 
             lines.append("PostHog said: " + json.dumps(fields, ensure_ascii=False))
     if failure.attempts > 1:
         lines.append(f"Attempts: {failure.attempts}")
-    lines.append("Next step: " + _next_step(failure, scopes, operation))
+    lines.append("Next step: " + _next_step(failure, scopes, operation, advice_by_status or {}))
     return "\n".join(lines)

@@ -12,42 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from posthog_environments_mcp.schemas.conversations import ConversationTurnResult
 from posthog_environments_mcp.tools.catalog import CATALOG, OPERATIONS_BY_NAME
-from posthog_environments_mcp.tools.operation import INTERNAL_SCOPE, Operation
-
-EXPECTED = {
-    "datasets_delete": ("DELETE", "datasets/{id}/"),
-    "desktop_recordings_list": ("GET", "desktop_recordings/"),
-    "desktop_recordings_create": ("POST", "desktop_recordings/"),
-    "desktop_recordings_get": ("GET", "desktop_recordings/{id}/"),
-    "desktop_recordings_update": ("PATCH", "desktop_recordings/{id}/"),
-    "desktop_recordings_delete": ("DELETE", "desktop_recordings/{id}/"),
-    "desktop_recordings_append_segments": ("POST", "desktop_recordings/{id}/append_segments/"),
-    "endpoints_list": ("GET", "endpoints/"),
-    "endpoints_create": ("POST", "endpoints/"),
-    "endpoints_get": ("GET", "endpoints/{name}/"),
-    "endpoints_update": ("PATCH", "endpoints/{name}/"),
-    "endpoints_delete": ("DELETE", "endpoints/{name}/"),
-    "endpoints_run": ("GET", "endpoints/{name}/run/"),
-    "endpoints_run_with_overrides": ("POST", "endpoints/{name}/run/"),
-    "endpoints_versions_list": ("GET", "endpoints/{name}/versions/"),
-    "endpoints_versions_get": ("GET", "endpoints/{name}/versions/{version_number}/"),
-    "endpoints_last_execution_times": ("POST", "endpoints/last_execution_times/"),
-    "batch_exports_logs": ("GET", "batch_exports/{id}/logs/"),
-    "batch_exports_pause": ("POST", "batch_exports/{id}/pause/"),
-    "batch_exports_run_test_step": ("POST", "batch_exports/{id}/run_test_step/"),
-    "batch_exports_unpause": ("POST", "batch_exports/{id}/unpause/"),
-    "batch_exports_run_test_step_new": ("POST", "batch_exports/run_test_step_new/"),
-    "batch_exports_test": ("GET", "batch_exports/test/"),
-    "conversations_list": ("GET", "conversations/"),
-    "conversations_create": ("POST", "conversations/"),
-    "conversations_get": ("GET", "conversations/{conversation}/"),
-    "conversations_append_message": ("POST", "conversations/{conversation}/append_message/"),
-    "conversations_cancel": ("PATCH", "conversations/{conversation}/cancel/"),
-    "customer_profile_configs_list": ("GET", "customer_profile_configs/"),
-    "customer_profile_configs_create": ("POST", "customer_profile_configs/"),
-    "customer_profile_configs_get": ("GET", "customer_profile_configs/{id}/"),
-    "customer_profile_configs_update": ("PATCH", "customer_profile_configs/{id}/"),
-}
+from posthog_environments_mcp.tools.operation import INTERNAL_SCOPE, METHOD_HINTS, Operation
 
 UUID = "0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a"
 
@@ -113,16 +78,24 @@ def _objects(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
 # --- the list of operations ---------------------------------------------------------------------------------
 
 
-def test_catalog_has_exactly_the_32_documented_operations_in_spec_order() -> None:
-    assert [op.name for op in CATALOG] == list(EXPECTED)
-    assert {op.name: (op.method, op.path) for op in CATALOG} == EXPECTED
+def test_operations_are_distinct_requests() -> None:
+    """Two entries for one (method, path) would be one PostHog operation published twice."""
+    requests = [(op.method, op.path) for op in CATALOG]
+    assert len(set(requests)) == len(requests)
 
 
 def test_names_are_unique_snake_case_and_indexed() -> None:
     names = [op.name for op in CATALOG]
-    assert len(set(names)) == len(names) == 32
+    assert len(set(names)) == len(names) == len(OPERATIONS_BY_NAME)
     assert all(re.fullmatch(r"^[a-z]+(_[a-z]+)+$", name) for name in names), names
     assert dict(OPERATIONS_BY_NAME) == {op.name: op for op in CATALOG}
+
+
+def test_areas_are_contiguous_in_the_catalog() -> None:
+    """The catalog keeps the order of PostHog's API reference, one area after another."""
+    areas = [op.area for op in CATALOG]
+    runs = [area for i, area in enumerate(areas) if i == 0 or areas[i - 1] != area]
+    assert len(runs) == len(set(runs)), runs
 
 
 @ids
@@ -167,13 +140,49 @@ def test_annotations_follow_the_method(op: Operation) -> None:
         assert not op.read_only
 
 
+def test_annotations_default_to_what_the_method_means() -> None:
+    for method, hints in METHOD_HINTS.items():
+        op = Operation(
+            name="x_y",
+            title="X",
+            area="x",
+            method=method,
+            path="x/",
+            input_model=BaseModel,
+            example={},
+            scopes=(),
+            description="X.",
+        )
+        assert (op.read_only, op.destructive, op.idempotent) == hints
+        assert op.may_retry is (method in ("GET", "PATCH"))
+    overridden = Operation(
+        name="x_y",
+        title="X",
+        area="x",
+        method="POST",
+        path="x/",
+        input_model=BaseModel,
+        example={},
+        scopes=(),
+        description="X.",
+        read_only=True,
+        idempotent=True,
+    )
+    assert (overridden.read_only, overridden.destructive, overridden.idempotent, overridden.may_retry) == (
+        True,
+        False,
+        True,
+        True,
+    )
+
+
 def test_read_only_posts_are_marked_read_only_and_retry_safe() -> None:
     read_only_posts = {op.name for op in CATALOG if op.read_only and op.method != "GET"}
     assert read_only_posts == {"endpoints_run_with_overrides", "endpoints_last_execution_times"}
     assert all(OPERATIONS_BY_NAME[name].may_retry for name in read_only_posts)
 
 
-def test_creates_are_not_idempotent_and_retry_safety_is_explicit() -> None:
+def test_creates_are_not_idempotent_and_retry_safety_follows_the_hints() -> None:
     for name in (
         "desktop_recordings_create",
         "endpoints_create",
@@ -183,7 +192,7 @@ def test_creates_are_not_idempotent_and_retry_safety_is_explicit() -> None:
         op = OPERATIONS_BY_NAME[name]
         assert not op.idempotent, name
         assert not op.may_retry, name
-    retry_safe = {op.name for op in CATALOG if op.retry_safe}
+    retry_safe = {op.name for op in CATALOG if op.may_retry}
     assert {
         "desktop_recordings_append_segments",
         "batch_exports_pause",
@@ -195,12 +204,11 @@ def test_creates_are_not_idempotent_and_retry_safety_is_explicit() -> None:
 
 
 def test_response_kinds() -> None:
-    empty = {op.name for op in CATALOG if op.response == "empty"}
-    assert empty == {"desktop_recordings_delete", "endpoints_delete", "conversations_cancel", "datasets_delete"}
-    assert [op.name for op in CATALOG if op.response == "event_stream"] == ["conversations_create"]
+    for name in ("desktop_recordings_delete", "endpoints_delete", "conversations_cancel", "datasets_delete"):
+        assert OPERATIONS_BY_NAME[name].response == "empty", name
+    assert OPERATIONS_BY_NAME["conversations_create"].response == "event_stream"
     assert OPERATIONS_BY_NAME["conversations_create"].output_model is ConversationTurnResult
     assert OPERATIONS_BY_NAME["endpoints_versions_list"].wraps_list_as == "results"
-    assert [op.name for op in CATALOG if op.wraps_list_as] == ["endpoints_versions_list"]
 
 
 @ids
@@ -212,16 +220,60 @@ def test_json_operations_declare_an_output_model_and_empty_ones_none(op: Operati
 
 
 def test_resource_kinds() -> None:
-    recordings = {op.name for op in CATALOG if op.resource_kind == "desktop_recording"}
-    assert recordings == {
+    for name in (
         "desktop_recordings_list",
         "desktop_recordings_create",
         "desktop_recordings_get",
         "desktop_recordings_update",
         "desktop_recordings_append_segments",
-    }
-    conversations = {op.name for op in CATALOG if op.resource_kind == "conversation"}
-    assert conversations == {"conversations_list", "conversations_create", "conversations_get"}
+    ):
+        assert OPERATIONS_BY_NAME[name].resource_kind == "desktop_recording", name
+    for name in ("conversations_list", "conversations_create", "conversations_get"):
+        assert OPERATIONS_BY_NAME[name].resource_kind == "conversation", name
+    assert OPERATIONS_BY_NAME["desktop_recordings_delete"].resource_kind is None
+
+
+def test_resource_roles_are_one_list_and_one_get_per_area() -> None:
+    roles: dict[str, list[tuple[str, Operation]]] = {}
+    for op in CATALOG:
+        if op.resource_role is not None:
+            roles.setdefault(op.area, []).append((op.resource_role, op))
+    assert {"desktop_recordings", "conversations"} <= set(roles)
+    for area, declared in roles.items():
+        assert sorted(role for role, _ in declared) == ["item", "list"], area
+        for role, op in declared:
+            assert op.method == "GET", op.name
+            assert op.resource_kind is not None, op.name
+            assert len(op.path_params) == (1 if role == "item" else 0), op.name
+
+
+def test_check_probes_are_reads_one_per_area_that_validate() -> None:
+    probes = [op for op in CATALOG if op.check_arguments is not None]
+    assert probes
+    assert len({op.area for op in probes}) == len(probes)
+    for op in probes:
+        assert op.read_only, op.name
+        assert not op.internal, op.name
+        assert not op.path_params, f"{op.name}: a probe cannot know an id"
+        op.input_model.model_validate(op.check_arguments)
+
+
+@ids
+def test_operation_specific_advice_is_for_error_statuses(op: Operation) -> None:
+    for status, text in op.advice_by_status.items():
+        assert 400 <= status <= 599, op.name
+        assert text.endswith("."), op.name
+
+
+def test_operation_specific_advice_is_declared_where_posthog_says_so() -> None:
+    assert 405 in OPERATIONS_BY_NAME["datasets_delete"].advice_by_status
+    assert {409, 402} <= set(OPERATIONS_BY_NAME["conversations_create"].advice_by_status)
+
+
+@ids
+def test_example_is_valid_input(op: Operation) -> None:
+    op.input_model.model_validate(op.example)
+    assert set(op.path_params) <= set(op.example), f"{op.name}: the example must name every path parameter"
 
 
 # --- scopes and descriptions --------------------------------------------------------------------------------
@@ -240,23 +292,23 @@ def test_scopes_are_well_formed_and_match_the_area(op: Operation) -> None:
         assert level == "read", f"{op.name}: a read-only operation needs only read scope"
     elif op.method != "GET":
         assert level == "write", f"{op.name}: a changing operation needs write scope"
-    assert scope in op.description, f"{op.name}: description should name the required scope"
 
 
-def test_internal_operations_say_so() -> None:
+@ids
+def test_description_leaves_the_scope_sentence_to_the_generator(op: Operation) -> None:
+    assert "Requires scope" not in op.description
+    assert "Required API key scope" not in op.description
+
+
+def test_internal_operations_are_marked_by_scope() -> None:
     internal = {op.name for op in CATALOG if op.internal}
-    assert internal == {"batch_exports_test", "batch_exports_run_test_step", "batch_exports_run_test_step_new"}
-    for name in internal:
-        description = OPERATIONS_BY_NAME[name].description
-        assert "INTERNAL" in description
-        assert "scoped personal API keys" in description
-        assert "`*`" in description
+    assert {"batch_exports_test", "batch_exports_run_test_step", "batch_exports_run_test_step_new"} <= internal
 
 
 @ids
 def test_description_is_concise_and_helpful(op: Operation) -> None:
     sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", op.description.strip()) if s]
-    assert 2 <= len(sentences) <= 6, f"{op.name}: {len(sentences)} sentences"
+    assert 1 <= len(sentences) <= 6, f"{op.name}: {len(sentences)} sentences"
     assert len(op.description) <= 600, op.name
     if op.input_model.model_fields.keys() >= {"limit", "offset"}:
         assert "`limit`" in op.description

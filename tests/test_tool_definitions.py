@@ -1,10 +1,12 @@
-"""What tools/list publishes, through a real in-process MCP client: complete, self-contained, annotated, and
-pinned by a committed snapshot so any change to a tool's definition is a reviewed change."""
+"""What tools/list publishes, through a real in-process MCP client: complete, self-contained and annotated. The
+committed ``server/tool_manifest.json`` is the snapshot: it must be what the catalog generates, so any change to a
+tool's definition shows up as a reviewed diff of that file."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -12,13 +14,24 @@ import pytest
 from mcp import Client
 
 from posthog_environments_mcp.server.app import create_server
-from posthog_environments_mcp.server.commands import tool_table_markdown
 from posthog_environments_mcp.server.config import Settings
-from posthog_environments_mcp.server.manifest import MANIFEST_PATH, generate_manifest, load_manifest, render
+from posthog_environments_mcp.server.manifest import (
+    MANIFEST_PATH,
+    README_PATH,
+    TABLE_END,
+    TABLE_START,
+    examples_markdown,
+    generate_manifest,
+    generated_files,
+    load_manifest,
+    main,
+    render,
+    tool_table_markdown,
+)
+from posthog_environments_mcp.server.registry import scope_line
 from posthog_environments_mcp.server.schema_export import contains_ref
 from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.conftest import REPO
-from tests.snapshot import assert_matches_snapshot
 
 
 async def list_tools(settings: Settings, mode: str = "auto") -> list[types.Tool]:
@@ -36,13 +49,13 @@ def dump(tool: types.Tool) -> dict[str, Any]:
 
 
 @pytest.mark.anyio
-async def test_published_definitions_match_the_snapshot(tools: list[types.Tool]) -> None:
-    assert_matches_snapshot("tools.json", [dump(tool) for tool in tools])
+async def test_published_definitions_are_the_committed_manifest(tools: list[types.Tool]) -> None:
+    assert [dump(tool) for tool in tools] == [item["tool"] for item in load_manifest()]
 
 
 @pytest.mark.anyio
 async def test_every_tool_has_all_four_annotations(tools: list[types.Tool]) -> None:
-    assert len(tools) == 32
+    assert [tool.name for tool in tools] == [op.name for op in CATALOG]
     for tool in tools:
         annotations = tool.annotations
         assert annotations is not None, tool.name
@@ -129,17 +142,51 @@ async def test_documented_enums_and_defaults_are_published(tools: list[types.Too
 
 
 @pytest.mark.anyio
-async def test_internal_operations_say_so(tools: list[types.Tool]) -> None:
-    internal = {op.name for op in CATALOG if op.internal}
-    assert internal == {"batch_exports_test", "batch_exports_run_test_step", "batch_exports_run_test_step_new"}
-    for tool in tools:
-        if tool.name in internal:
-            assert "INTERNAL" in (tool.description or "") or "internal" in (tool.description or "").lower()
+async def test_each_description_ends_with_the_one_generated_scope_line(tools: list[types.Tool]) -> None:
+    by_name = {tool.name: tool.description or "" for tool in tools}
+    for op in CATALOG:
+        description = by_name[op.name]
+        assert description.endswith("\n" + scope_line(op)), op.name
+        assert description.count("scope:") == 1, op.name
+        if op.internal:
+            assert "INTERNAL" in description, op.name
+            assert "`*`" in description, op.name
+        else:
+            assert all(scope in description for scope in op.scopes), op.name
 
 
-def test_readme_tool_table_is_in_sync_with_the_catalog() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert tool_table_markdown() in readme, "README tool table is stale: paste `tool_table_markdown()` output"
+def test_readme_tool_table_is_generated_between_its_markers() -> None:
+    readme = README_PATH.read_text(encoding="utf-8")
+    assert README_PATH == REPO / "README.md"
+    assert f"{TABLE_START}\n{tool_table_markdown()}\n\n{examples_markdown()}\n{TABLE_END}" in readme
+    for op in CATALOG:
+        assert f"| `{op.name}` | {op.method} | `{op.path}` |" in readme, op.name
+        assert f"posthog-environments-mcp --sandbox call {op.name} " in readme, op.name
+
+
+def test_the_generator_check_passes_on_the_committed_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--check"]) == 0
+    assert capsys.readouterr().err == ""
+    assert all(path.read_text(encoding="utf-8") == text for path, text in generated_files().items())
+
+
+def test_the_generator_check_reports_a_stale_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--check`` fails on a stale file and leaves it alone; a plain run rewrites it."""
+    from posthog_environments_mcp.server import manifest
+
+    stale_readme = tmp_path / "README.md"
+    stale_readme.write_text(f"intro\n{TABLE_START}\n| old table |\n{TABLE_END}\noutro\n", encoding="utf-8")
+    monkeypatch.setattr(manifest, "README_PATH", stale_readme)
+    assert main(["--check"]) == 1
+    assert f"stale: {stale_readme}" in capsys.readouterr().err
+    assert "| old table |" in stale_readme.read_text(encoding="utf-8")
+    assert main([]) == 0
+    assert stale_readme.read_text(encoding="utf-8") == (
+        f"intro\n{TABLE_START}\n{tool_table_markdown()}\n\n{examples_markdown()}\n{TABLE_END}\noutro\n"
+    )
+    assert main(["--check"]) == 0
 
 
 def test_tool_names_are_snake_case_area_action() -> None:

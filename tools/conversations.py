@@ -15,18 +15,17 @@ OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="conversations/",
         input_model=s.ConversationsList,
+        example={"limit": 2},
         scopes=("conversation:read",),
         description=(
             "List your own PostHog AI conversations, most recently updated first, as a page of "
             "{id, title, status, created_at, updated_at}. Page with `limit`/`offset` while `next` is not null; "
-            "read one with its messages using conversations_get. Requires scope conversation:read."
+            "read one with its messages using conversations_get."
         ),
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.ConversationPage,
         resource_kind="conversation",
+        resource_role="list",
+        check_arguments={"limit": 1},
     ),
     Operation(
         name="conversations_create",
@@ -35,21 +34,25 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="conversations/",
         input_model=s.ConversationsCreate,
+        example={"content": "How many desktop recordings do we have?"},
         scopes=("conversation:write",),
         description=(
             "Ask PostHog AI (PostHog's assistant) about this project's data and wait for its answer. Omit "
             "`conversation` to start a new conversation, or pass its id to follow up. Returns {conversation_id, "
             "trace_id, status, answer, messages, failure}: `answer` is the final text, `messages` everything produced "
             "(including visualizations). Limited to about 10 calls a minute and 100 a day per user; 409 while the "
-            "conversation is still busy, 402 over the AI quota. Requires scope conversation:write."
+            "conversation is still busy, 402 over the AI quota."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=False,
-        open_world=True,
         output_model=s.ConversationTurnResult,
         response="event_stream",
         resource_kind="conversation",
+        advice_by_status={
+            409: (
+                "The conversation is busy answering another message. Wait until its status is idle "
+                "(conversations_get), or stop it with conversations_cancel, then send again."
+            ),
+            402: "The PostHog AI quota for this organization is used up; check billing in PostHog.",
+        },
     ),
     Operation(
         name="conversations_get",
@@ -58,17 +61,15 @@ OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="conversations/{conversation}/",
         input_model=s.ConversationsGet,
+        example={"conversation": "c0a7e000-0000-4000-8000-000000000001"},
         scopes=("conversation:read",),
         description=(
             "Get one PostHog AI conversation with all its messages, its status ('idle', 'in_progress', "
-            "'canceling') and any actions awaiting approval. Requires scope conversation:read."
+            "'canceling') and any actions awaiting approval."
         ),
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.Conversation,
         resource_kind="conversation",
+        resource_role="item",
     ),
     Operation(
         name="conversations_append_message",
@@ -77,16 +78,12 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="conversations/{conversation}/append_message/",
         input_model=s.ConversationsAppendMessage,
+        example={"conversation": "c0a7e000-0000-4000-8000-000000000001", "content": "Ticket #42 confirmed."},
         scopes=("conversation:write",),
         description=(
             "Store a message in an existing conversation without triggering PostHog AI, e.g. a confirmation shown to "
-            "the user. Returns {id} of the stored message. To ask PostHog AI something, use conversations_create. "
-            "Requires scope conversation:write."
+            "the user. Returns {id} of the stored message. To ask PostHog AI something, use conversations_create."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=False,
-        open_world=True,
         output_model=s.AppendMessageResult,
     ),
     Operation(
@@ -96,16 +93,12 @@ OPERATIONS: tuple[Operation, ...] = (
         method="PATCH",
         path="conversations/{conversation}/cancel/",
         input_model=s.ConversationsCancel,
+        example={"conversation": "c0a7e000-0000-4000-8000-000000000001"},
         scopes=("conversation:write",),
         description=(
             "Stop PostHog AI's generation in a conversation. Returns nothing on success (PostHog answers 204), also "
-            "when the conversation was already idle, so it is safe to repeat. Requires scope conversation:write."
+            "when the conversation was already idle, so it is safe to repeat."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         response="empty",
-        retry_safe=True,
     ),
 )

@@ -15,17 +15,14 @@ OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="customer_profile_configs/",
         input_model=s.CustomerProfileConfigsList,
+        example={"limit": 1},
         scopes=("customer_profile_config:read",),
         description=(
             "List the project's customer profile configs (layouts of person and group profile pages) as a page of "
-            "{id, scope, content, sidebar}. Page with `limit`/`offset` while `next` is not null. "
-            "Requires scope customer_profile_config:read."
+            "{id, scope, content, sidebar}. Page with `limit`/`offset` while `next` is not null."
         ),
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.CustomerProfileConfigPage,
+        check_arguments={"limit": 1},
     ),
     Operation(
         name="customer_profile_configs_create",
@@ -34,16 +31,12 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="customer_profile_configs/",
         input_model=s.CustomerProfileConfigsCreate,
+        example={"scope": "group_1", "content": {"blocks": []}},
         scopes=("customer_profile_config:write",),
         description=(
             "Create a customer profile config for a `scope` ('person' or 'group_0' to 'group_4') with optional "
-            "`content` and `sidebar` layouts (JSON objects or arrays, default {}). Returns the new config. "
-            "Requires scope customer_profile_config:write."
+            "`content` and `sidebar` layouts (JSON objects or arrays, default {}). Returns the new config."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=False,
-        open_world=True,
         output_model=s.CustomerProfileConfig,
     ),
     Operation(
@@ -53,15 +46,9 @@ OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="customer_profile_configs/{id}/",
         input_model=s.CustomerProfileConfigsGet,
+        example={"id": "cf000000-0000-4000-8000-000000000001"},
         scopes=("customer_profile_config:read",),
-        description=(
-            "Get one customer profile config by `id`: its scope and its `content` and `sidebar` layouts. "
-            "Requires scope customer_profile_config:read."
-        ),
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
+        description=("Get one customer profile config by `id`: its scope and its `content` and `sidebar` layouts."),
         output_model=s.CustomerProfileConfig,
     ),
     Operation(
@@ -71,17 +58,12 @@ OPERATIONS: tuple[Operation, ...] = (
         method="PATCH",
         path="customer_profile_configs/{id}/",
         input_model=s.CustomerProfileConfigsUpdate,
+        example={"id": "cf000000-0000-4000-8000-000000000001", "sidebar": {"pinned": ["email"]}},
         scopes=("customer_profile_config:write",),
         description=(
             "Change a customer profile config's `scope`, `content` or `sidebar`; only the fields given are sent, and "
-            "a layout given replaces the stored one. Returns the updated config. "
-            "Requires scope customer_profile_config:write."
+            "a layout given replaces the stored one. Returns the updated config."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.CustomerProfileConfig,
-        retry_safe=True,
     ),
 )

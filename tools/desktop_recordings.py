@@ -15,20 +15,18 @@ OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="desktop_recordings/",
         input_model=s.DesktopRecordingsList,
+        example={"limit": 2, "offset": 1, "platform": "zoom"},
         scopes=("desktop_recording:read",),
         description=(
             "List the project's desktop meeting recordings, newest `started_at` first, as a page "
             "{count, next, previous, results}. Filter with `platform`, `status` or `search` (text in the transcript); "
             "page with `limit` (default 100) and `offset`, continuing while `next` is not null. "
-            "Use desktop_recordings_get for one recording's full transcript and tasks. "
-            "Requires scope desktop_recording:read."
+            "Use desktop_recordings_get for one recording's full transcript and tasks."
         ),
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.DesktopRecordingPage,
         resource_kind="desktop_recording",
+        resource_role="list",
+        check_arguments={"limit": 1},
     ),
     Operation(
         name="desktop_recordings_create",
@@ -37,17 +35,14 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="desktop_recordings/",
         input_model=s.DesktopRecordingsCreate,
+        example={"platform": "meet"},
         scopes=("desktop_recording:write",),
         description=(
             "Create a desktop meeting recording for a `platform` (default 'desktop_audio') and get a Recall.ai "
             "`upload_token` for the desktop SDK. Returns the new recording with status 'recording' and an empty "
             "transcript; PostHog answers 503 when its upload service is not configured. Add transcript text with "
-            "desktop_recordings_append_segments. Requires scope desktop_recording:write."
+            "desktop_recordings_append_segments."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=False,
-        open_world=True,
         output_model=s.DesktopRecording,
         resource_kind="desktop_recording",
     ),
@@ -58,18 +53,15 @@ OPERATIONS: tuple[Operation, ...] = (
         method="GET",
         path="desktop_recordings/{id}/",
         input_model=s.DesktopRecordingsGet,
+        example={"id": "7f3c1a20-0000-4000-8000-000000000005"},
         scopes=("desktop_recording:read",),
         description=(
             "Get one desktop recording by `id`: meeting details, status, participants, the full transcript "
-            "(`transcript_text` and timestamped `transcript_segments`), summary and extracted tasks. "
-            "Requires scope desktop_recording:read."
+            "(`transcript_text` and timestamped `transcript_segments`), summary and extracted tasks."
         ),
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.DesktopRecording,
         resource_kind="desktop_recording",
+        resource_role="item",
     ),
     Operation(
         name="desktop_recordings_update",
@@ -78,19 +70,14 @@ OPERATIONS: tuple[Operation, ...] = (
         method="PATCH",
         path="desktop_recordings/{id}/",
         input_model=s.DesktopRecordingsUpdate,
+        example={"id": "7f3c1a20-0000-4000-8000-000000000005", "meeting_title": "Renamed", "notes": None},
         scopes=("desktop_recording:write",),
         description=(
             "Change fields of a desktop recording: only the fields given are sent, and null clears a nullable field. "
             "Lists (`participants`, `transcript_segments`, `extracted_tasks`) replace the stored ones; to add "
-            "transcript text use desktop_recordings_append_segments. Returns the updated recording. "
-            "Requires scope desktop_recording:write."
+            "transcript text use desktop_recordings_append_segments. Returns the updated recording."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
         output_model=s.DesktopRecording,
-        retry_safe=True,
         resource_kind="desktop_recording",
     ),
     Operation(
@@ -100,15 +87,12 @@ OPERATIONS: tuple[Operation, ...] = (
         method="DELETE",
         path="desktop_recordings/{id}/",
         input_model=s.DesktopRecordingsDelete,
+        example={"id": "7f3c1a20-0000-4000-8000-000000000005"},
         scopes=("desktop_recording:write",),
         description=(
             "Permanently delete a desktop recording and its transcript. Returns nothing on success "
-            "(PostHog answers 204). Requires scope desktop_recording:write."
+            "(PostHog answers 204)."
         ),
-        read_only=False,
-        destructive=True,
-        idempotent=True,
-        open_world=True,
         response="empty",
     ),
     Operation(
@@ -118,17 +102,17 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="desktop_recordings/{id}/append_segments/",
         input_model=s.DesktopRecordingsAppendSegments,
+        example={
+            "id": "7f3c1a20-0000-4000-8000-000000000007",
+            "segments": [{"text": "Shipping Friday.", "timestamp": 987654.0, "speaker": "Ada"}],
+        },
         scopes=("desktop_recording:write",),
         description=(
             "Append transcript segments (at least one, each with non-blank `text`) to a recording, e.g. while a "
             "meeting is transcribed live. A segment whose `timestamp` is already stored is skipped, so resending a "
             "batch with timestamps is safe; `transcript_text` becomes all segment texts joined by spaces. "
-            "Returns the full updated recording. Requires scope desktop_recording:write."
+            "Returns the full updated recording."
         ),
-        read_only=False,
-        destructive=False,
-        idempotent=False,
-        open_world=True,
         output_model=s.DesktopRecording,
         retry_safe=True,
         resource_kind="desktop_recording",

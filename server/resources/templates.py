@@ -5,11 +5,14 @@ One declaration per kind, so the template list, completion and the reader agree 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
 
 import mcp_types as types
 
+from ..manifest import load_manifest
 from ..resource_uris import (
     CONVERSATION_TEMPLATE,
     RECORDING_TEMPLATE,
@@ -25,10 +28,10 @@ Collection = Literal["desktop_recordings", "conversations"]
 
 @dataclass(frozen=True, slots=True)
 class CollectionApi:
-    """How PostHog serves one collection (the same paths and scope as the catalog's list/get tools).
+    """How PostHog serves one collection: the paths and scope of the catalog's list and get operations.
 
-    Declared here rather than imported from the catalog so start-up does not load the catalog's pydantic models;
-    a test checks the two agree.
+    Read from the manifest (the operations declare ``resource_role``), so start-up does not load the catalog's
+    pydantic models.
     """
 
     list_path: str
@@ -38,20 +41,27 @@ class CollectionApi:
     noun: str
 
 
-COLLECTIONS: dict[Collection, CollectionApi] = {
-    "desktop_recordings": CollectionApi(
-        list_path="desktop_recordings/",
-        item_path="desktop_recordings/{id}/",
-        read_scope="desktop_recording:read",
-        noun="desktop recordings",
-    ),
-    "conversations": CollectionApi(
-        list_path="conversations/",
-        item_path="conversations/{id}/",
-        read_scope="conversation:read",
-        noun="conversations",
-    ),
-}
+_PATH_PARAM = re.compile(r"\{[a-z_]+\}")
+
+
+def _collections() -> dict[Collection, CollectionApi]:
+    served: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for item in load_manifest():
+        if "serves_resource" in item:
+            facts = cast(Mapping[str, Any], item["serves_resource"])
+            served.setdefault(str(item["area"]), {})[str(facts["role"])] = facts
+    return {
+        cast(Collection, area): CollectionApi(
+            list_path=str(roles["list"]["path"]),
+            item_path=_PATH_PARAM.sub("{id}", str(roles["item"]["path"])),
+            read_scope=str(roles["list"]["scopes"][0]),
+            noun=area.replace("_", " "),
+        )
+        for area, roles in served.items()
+    }
+
+
+COLLECTIONS: dict[Collection, CollectionApi] = _collections()
 
 
 @dataclass(frozen=True, slots=True)

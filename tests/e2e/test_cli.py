@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import time
@@ -16,7 +17,8 @@ from mcp.client.stdio import stdio_client
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
-from tests.conftest import server_command, server_env
+from posthog_environments_mcp.tools.catalog import CATALOG
+from tests.conftest import REPO, server_command, server_env
 
 RECORDING = RECORDING_IDS["pricing_review"]
 
@@ -32,8 +34,8 @@ def test_tools_prints_the_tool_table() -> None:
     completed = run("tools")
     assert completed.returncode == 0
     lines = completed.stdout.strip().splitlines()
-    assert len(lines) == 32
-    assert lines[0].startswith("datasets_delete")
+    assert len(lines) == len(CATALOG)
+    assert lines[0].startswith(CATALOG[0].name)
     assert any(line.startswith("conversations_create") and "POST" in line for line in lines)
 
 
@@ -75,7 +77,9 @@ def test_sandbox_flag_needs_no_account() -> None:
 def test_check_reports_every_area(sandbox: SandboxServer) -> None:
     completed = run("check", env=server_env(sandbox))
     assert completed.returncode == 0, completed.stdout
-    assert completed.stdout.count("✓") == 4
+    probes = [op.name for op in CATALOG if op.check_arguments is not None]
+    assert completed.stdout.count("✓") == len(probes) >= 1
+    assert all(f"✓ {name}" in completed.stdout for name in probes)
     assert "All checks passed." in completed.stdout
 
 
@@ -121,12 +125,12 @@ async def test_the_readme_command_serves_the_sandbox_over_stdio(mode: str, tmp_p
         async with Client(stdio_client(params, errlog=errlog), mode=mode) as client:  # type: ignore[arg-type]
             tools = await client.list_tools()
             result = await client.call_tool("desktop_recordings_list", {"limit": 1})
-    assert len(tools.tools) == 32
+    assert len(tools.tools) == len(CATALOG)
     assert not result.is_error
     assert isinstance(result.structured_content, dict)
     assert result.structured_content["count"] >= 1
     note = stderr.read_text()
-    assert "32 tools ready" in note
+    assert f"{len(CATALOG)} tools ready" in note
     assert "sandbox" in note
     assert "waiting for a client" in note
 
@@ -167,3 +171,14 @@ def test_sandbox_command_runs_it_alone_for_curl() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_readme_example_line_runs_as_written() -> None:
+    """The README's example calls are generated from the catalog's examples; one, run exactly as printed."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    prefix = "posthog-environments-mcp --sandbox call desktop_recordings_get "
+    (line,) = [line for line in readme.splitlines() if line.startswith(prefix)]
+    args = shlex.split(line)[1:]
+    completed = run(*args)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout.split("\nresource: ")[0])["id"] == RECORDING

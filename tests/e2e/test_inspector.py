@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.conftest import server_command
 
 INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
@@ -23,6 +24,6 @@ def test_tools_list_passes_the_inspector_strict_check() -> None:
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     tools = json.loads(completed.stdout)["tools"]
-    assert len(tools) == 32
+    assert len(tools) == len(CATALOG)
     assert "Error:" not in completed.stderr
     assert "Warning:" not in completed.stderr, completed.stderr[-4000:]

@@ -9,7 +9,7 @@ from mcp_types import INVALID_PARAMS
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.server.resources.listing import Cursor, decode_cursor, encode_cursor
 from posthog_environments_mcp.server.resources.templates import COLLECTIONS, CollectionApi
-from posthog_environments_mcp.tools.catalog import OPERATIONS_BY_NAME
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.resources.support import connect
 
 
@@ -23,8 +23,9 @@ def test_cursor_round_trip_and_rejects_foreign_text() -> None:
 
 @pytest.mark.parametrize(("collection", "api"), list(COLLECTIONS.items()))
 def test_collection_paths_match_the_catalog(collection: str, api: CollectionApi) -> None:
-    listing = OPERATIONS_BY_NAME[f"{collection}_list"]
-    single = OPERATIONS_BY_NAME[f"{collection}_get"]
+    """The collection facts read from the manifest are the catalog's declared list and get operations."""
+    (listing,) = [op for op in CATALOG if op.area == collection and op.resource_role == "list"]
+    (single,) = [op for op in CATALOG if op.area == collection and op.resource_role == "item"]
     assert listing.path == api.list_path
     assert single.path.replace("{conversation}", "{id}") == api.item_path
     assert listing.scopes == single.scopes == (api.read_scope,)
