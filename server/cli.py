@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
@@ -53,12 +54,31 @@ def _settings_flags(parser: argparse.ArgumentParser, *, sub_command: bool = Fals
     group.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env POSTHOG_MCP_LOG_LEVEL)")
 
 
+def _transport_flags(parser: argparse.ArgumentParser) -> None:
+    """How the MCP server is reached (stdio, or Streamable HTTP: see server/transports)."""
+    group = parser.add_argument_group("transport")
+    group.add_argument(
+        "--transport", choices=["stdio", "http"], help="stdio (default) or http (env POSTHOG_MCP_TRANSPORT)"
+    )
+    group.add_argument(
+        "--listen", help="HOST:PORT for --transport http (env POSTHOG_MCP_LISTEN; default 127.0.0.1:8000)"
+    )
+
+
+def _transport(args: argparse.Namespace) -> str:
+    chosen = (args.transport or os.environ.get("POSTHOG_MCP_TRANSPORT") or "stdio").strip().lower()
+    if chosen not in ("stdio", "http"):
+        raise ConfigError(f"POSTHOG_MCP_TRANSPORT {chosen!r} is not 'stdio' or 'http'.")
+    return chosen
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=SERVER_NAME, description="MCP server for PostHog's Environments API (stdio by default)."
     )
     parser.add_argument("--version", action="version", version=f"{SERVER_NAME} {__version__}")
     _settings_flags(parser)
+    _transport_flags(parser)
     commands = parser.add_subparsers(dest="command")
     sandbox = commands.add_parser("sandbox", help="run the local PostHog stand-in alone (for curl)", add_help=False)
     sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER)
@@ -117,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(raw_argv)
     try:
         settings = load_settings(args)
+        transport = _transport(args)
+        http = None
+        if transport == "http" and args.command is None:
+            from .transports.settings import http_settings
+
+            http = http_settings(args.listen)
     except ConfigError as error:
         print(f"{SERVER_NAME}: configuration error: {error}", file=sys.stderr)
         return 2
@@ -144,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_check
 
             return anyio.run(run_check, effective)
+        if http is not None:
+            from .transports.serve import serve_http
+
+            return anyio.run(serve_http, effective, http)
         from .stdio import serve_stdio
 
         return anyio.run(serve_stdio, effective)

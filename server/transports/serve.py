@@ -1,0 +1,63 @@
+"""``--transport http``: bind, say where to connect, serve under uvicorn, drain on SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from dataclasses import replace
+
+import uvicorn
+
+from ..config import Settings
+from ..logs import LOGGER_NAME
+from .http_app import MCP_PATH, build_http_app
+from .hygiene import MaskPersonalKeys
+from .settings import HttpSettings
+
+logger = logging.getLogger(LOGGER_NAME)
+
+
+def startup_note(settings: Settings, http: HttpSettings) -> str:
+    where = f"the built-in sandbox at {settings.host}" if settings.sandbox else settings.host
+    auth = {
+        "per-request": "each caller sends their own PostHog key as 'Authorization: Bearer phx_…'",
+        "server-key": "this server's PostHog key serves every caller"
+        + (" holding POSTHOG_MCP_ACCESS_TOKEN" if http.access_token else " (loopback only, no access token)"),
+    }[http.auth]
+    lines = [
+        f"posthog-environments-mcp: serving MCP (Streamable HTTP) at {http.url}, talking to {where}; {auth}.",
+        f"Health check: {http.url.removesuffix(MCP_PATH)}/healthz. SIGTERM or Ctrl-C drains calls in flight "
+        f"(up to {http.shutdown_grace:g} s) and stops.",
+    ]
+    if settings.sandbox:
+        lines += [
+            "Point the MCP Inspector at it:",
+            f"  npx @modelcontextprotocol/inspector --transport http --server-url {http.url}",
+        ]
+    if not http.loopback and http.allowed_hosts[0].startswith("127.0.0.1"):
+        lines.append(
+            "Only loopback Host names are accepted: set POSTHOG_MCP_ALLOWED_HOSTS to the name clients use, "
+            "e.g. mcp.example.com (behind your TLS proxy)."
+        )
+    return "\n".join(lines)
+
+
+async def serve_http(settings: Settings, http: HttpSettings) -> int:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskPersonalKeys())
+    config = uvicorn.Config(
+        build_http_app(settings, http),
+        host=http.host,
+        port=http.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=math.ceil(http.shutdown_grace),
+        server_header=False,
+    )
+    sock = config.bind_socket()  # bound before the note, so port 0 is reported as the port actually chosen
+    server = uvicorn.Server(config)
+    print(startup_note(settings, replace(http, port=sock.getsockname()[1])), file=sys.stderr, flush=True)
+    await server.serve(sockets=[sock])
+    return 0
