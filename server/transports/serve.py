@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
 import sys
 from dataclasses import replace
 
@@ -57,7 +58,19 @@ async def serve_http(settings: Settings, http: HttpSettings) -> int:
         server_header=False,
     )
     sock = config.bind_socket()  # bound before the note, so port 0 is reported as the port actually chosen
+    sock.listen(config.backlog)  # and listening: a client reading the note can connect at once
     server = uvicorn.Server(config)
     print(startup_note(settings, replace(http, port=sock.getsockname()[1])), file=sys.stderr, flush=True)
-    await server.serve(sockets=[sock])
+    # uvicorn turns SIGTERM/SIGINT into a graceful drain, then re-raises the signal to the handler it found:
+    # a quiet one here, so a drained shutdown exits 0 instead of dying by the signal afterwards.
+    previous = {sig: signal.signal(sig, _drained) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
+
+
+def _drained(_signum: int, _frame: object) -> None:
+    """The re-raised signal after uvicorn's drain: nothing left to do."""

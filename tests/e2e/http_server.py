@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import httpx2
+import pytest
 from mcp import Client
 from mcp.client.session import MessageHandlerFnT
 from mcp.client.streamable_http import streamable_http_client
@@ -78,6 +79,14 @@ def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path, seconds: flo
             raise AssertionError(f"the server exited ({process.returncode}):\n{log_path.read_text()}")
         time.sleep(0.05)
     raise AssertionError(f"the server did not print its URL:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def per_request_server(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    """One HTTP server per test module where every caller sends their own key (no key of its own)."""
+    log = tmp_path_factory.mktemp("http") / "server.log"
+    with http_server(sandbox_server, log, POSTHOG_MCP_AUTH="per-request", POSTHOG_API_KEY="") as running:
+        yield running
 
 
 @asynccontextmanager

@@ -3,7 +3,7 @@ tool, resources, a subscription notified, and progress streamed while PostHog AI
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import anyio
 import mcp_types as types
@@ -14,7 +14,8 @@ from mcp.server.subscriptions import ResourceUpdated
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from tests.e2e.clients import Mode, is_subset, text_of
-from tests.e2e.http_server import HttpServer, http_client, http_server
+from tests.e2e.http_server import HttpServer, http_client
+from tests.e2e.http_server import per_request_server as per_request_server  # the fixture
 from tests.e2e.test_every_tool_stdio import CASES, Case
 from tests.resources.support import append_segments, object_reads, recording_uri, wait_until
 from tests.resources.test_subscriptions import Updates, subscribe
@@ -23,10 +24,8 @@ LIVE = RECORDING_IDS["design_review_live"]
 
 
 @pytest.fixture(scope="module")
-def server(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
-    log = tmp_path_factory.mktemp("http") / "server.log"
-    with http_server(sandbox_server, log, POSTHOG_MCP_AUTH="per-request", POSTHOG_API_KEY="") as running:
-        yield running
+def server(per_request_server: HttpServer) -> HttpServer:
+    return per_request_server
 
 
 @pytest.fixture(scope="module", params=["auto", "legacy"])
