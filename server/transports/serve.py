@@ -32,10 +32,11 @@ def startup_note(settings: Settings, http: HttpSettings) -> str:
         f"(up to {http.shutdown_grace:g} s) and stops.",
     ]
     if settings.sandbox:
-        lines += [
-            "Point the MCP Inspector at it:",
-            f"  npx @modelcontextprotocol/inspector --transport http --server-url {http.url}",
-        ]
+        inspector = f"  npx @modelcontextprotocol/inspector --transport http --server-url {http.url}"
+        if http.auth == "per-request" and settings.api_key is not None:
+            # The sandbox's own made-up key (not a secret): what a caller sends in per-request mode.
+            inspector += f' --header "Authorization: Bearer {settings.api_key.get_secret_value()}"'
+        lines += ["Point the MCP Inspector at it:", inspector]
     if not http.loopback and http.allowed_hosts[0].startswith("127.0.0.1"):
         lines.append(
             "Only loopback Host names are accepted: set POSTHOG_MCP_ALLOWED_HOSTS to the name clients use, "

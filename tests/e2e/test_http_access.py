@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -199,3 +200,11 @@ async def test_per_caller_results_are_marked_private(read_only_server: HttpServe
         resources = await client.list_resources()
     assert tools.cache_scope == "private"
     assert resources.cache_scope == "private"
+
+
+def test_sandbox_start_prints_the_url_for_the_inspector(sandbox: SandboxServer, tmp_path: Path) -> None:
+    with http_server(sandbox, tmp_path / "server.log", "--sandbox") as server:
+        note = server.log()
+        assert f"npx @modelcontextprotocol/inspector --transport http --server-url {server.url}" in note
+        assert "built-in sandbox" in note
+        assert httpx2.get(f"{server.base}/healthz").json()["status"] == "ok"
