@@ -7,6 +7,7 @@ Over stdio nothing sets it and the deployment's own settings apply.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -17,15 +18,14 @@ from .target import Target
 
 
 class ToolView:
-    """The deployment's registry narrowed to named tools (``None``: all of them)."""
+    """The deployment's registry narrowed by a caller's choices (it can only remove tools, never add one)."""
 
-    def __init__(self, registry: ToolRegistry, names: frozenset[str] | None = None) -> None:
-        self._registry = registry
-        self._names = names
-        self.tools: list[types.Tool] = [t for t in registry.tools if names is None or t.name in names]
+    def __init__(self, registry: ToolRegistry, allows: Callable[[ToolEntry], bool] = lambda _entry: True) -> None:
+        self._entries = {entry.tool.name: entry for entry in registry if allows(entry)}
+        self.tools: list[types.Tool] = [entry.tool for entry in self._entries.values()]
 
     def get(self, name: str) -> ToolEntry | None:
-        return self._registry.get(name) if self._names is None or name in self._names else None
+        return self._entries.get(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,10 @@ from mcp_types import INVALID_REQUEST
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..caller import CURRENT_CALLER, Caller, ToolView
+from ..caller import CURRENT_CALLER, Caller
 from ..config import Settings
 from ..target import Target
-from .choices import ChoiceError, RegistryCache, parse_choices
+from .choices import CallerTools, ChoiceError, parse_choices
 from .credentials import CredentialSource, credential_hash
 
 SCOPE_KEY = "posthog_environments_mcp.caller"
@@ -47,7 +47,7 @@ class CallerGate:
         self._settings = settings
         self._source = source
         self._areas = areas
-        self._registries = RegistryCache(settings)
+        self._tools = CallerTools(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +72,7 @@ class CallerGate:
     def _caller(self, scope: Scope, identity: str, token: Any) -> Caller:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         choices = parse_choices(query, self._settings, self._areas)
-        self._registries.check_tools(choices)
+        tools = self._tools.view(choices)
         target = Target(
             host=self._settings.host,
             api_key=self._source.api_key(token),
@@ -80,7 +80,7 @@ class CallerGate:
         )
         return Caller(
             target=target,
-            tools=ToolView(self._registries.registry(choices), choices.tools),
+            tools=tools,
             isolation_key=credential_hash(f"{identity}\x00{choices.canonical()}"),
         )
 

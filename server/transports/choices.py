@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..app import build_registry
+from ..caller import ToolView
 from ..config import ConfigError, Settings, check_project_id, parse_bool
-from ..registry import ToolFilter, ToolRegistry
+from ..registry import ToolEntry, ToolRegistry
 
 KNOWN = ("project_id", "read_only", "toolsets", "tools")
 
@@ -28,6 +30,14 @@ class Choices:
     read_only: bool = False
     toolsets: frozenset[str] | None = None
     tools: frozenset[str] | None = None
+
+    def allows(self, entry: ToolEntry) -> bool:
+        annotations = entry.tool.annotations
+        if self.read_only and not (annotations is not None and annotations.read_only_hint):
+            return False
+        if self.toolsets is not None and entry.area not in self.toolsets:
+            return False
+        return self.tools is None or entry.tool.name in self.tools
 
     def canonical(self) -> str:
         """A stable spelling, part of the caller's isolation key."""
@@ -80,32 +90,29 @@ def parse_choices(query: Mapping[str, Sequence[str]], settings: Settings, areas:
     return Choices(project_id=project, read_only=read_only, toolsets=toolsets, tools=tools)
 
 
-class RegistryCache:
-    """One registry per (read-only, toolsets, has a default project): they hold no caller data, only definitions."""
+class CallerTools:
+    """Each caller's tools: the deployment's own registry (whatever it filters), narrowed by the choices.
+
+    The registry is built by the same ``build_registry`` as the deployment's, once per "has a default project"
+    (a caller's ``project_id`` makes ``project_id`` optional in the schemas); the views hold no caller data.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._built: dict[tuple[bool, frozenset[str] | None, bool], ToolRegistry] = {}
+        self._registries: dict[bool, ToolRegistry] = {}
 
-    def registry(self, choices: Choices) -> ToolRegistry:
-        read_only = self._settings.read_only or choices.read_only
-        toolsets = choices.toolsets if choices.toolsets is not None else self._settings.toolsets
-        default_project = (choices.project_id or self._settings.project_id) is not None
-        key = (read_only, toolsets, default_project)
-        if key not in self._built:
-            self._built[key] = ToolRegistry(
-                default_project=default_project, tool_filter=ToolFilter(read_only=read_only, toolsets=toolsets)
-            )
-        return self._built[key]
-
-    def check_tools(self, choices: Choices) -> None:
-        if choices.tools is None:
-            return
-        offered = {entry.tool.name for entry in self.registry(choices)}
-        missing = sorted(choices.tools - offered)
-        if missing:
-            raise ChoiceError(
-                "tools",
-                f"tools {missing} not offered with these choices (read-only and toolsets narrow them first); "
-                "call tools/list without 'tools' to see what is offered.",
-            )
+    def view(self, choices: Choices) -> ToolView:
+        project = choices.project_id or self._settings.project_id
+        has_default = project is not None
+        if has_default not in self._registries:
+            self._registries[has_default] = build_registry(self._settings.with_overrides(project_id=project))
+        view = ToolView(self._registries[has_default], choices.allows)
+        if choices.tools is not None:
+            missing = sorted(choices.tools - {tool.name for tool in view.tools})
+            if missing:
+                raise ChoiceError(
+                    "tools",
+                    f"tools {missing} not offered with these choices (the deployment, read_only and toolsets "
+                    "narrow them first); call tools/list without 'tools' to see what is offered.",
+                )
+        return view
