@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_REQUEST
@@ -69,7 +70,7 @@ class CallerGate:
         scope[SCOPE_KEY] = caller
         await self._app(scope, receive, send)
 
-    def _caller(self, scope: Scope, identity: str, token: Any) -> Caller:
+    def _caller(self, scope: Scope, identity: str, token: AccessToken | None) -> Caller:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         choices = parse_choices(query, self._settings, self._areas)
         tools = self._tools.view(choices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
+from posthog_environments_mcp.server.cli import main
 from posthog_environments_mcp.server.config import ConfigError, Settings
 from posthog_environments_mcp.server.registry import known_areas
 from posthog_environments_mcp.server.transports.choices import ChoiceError, Choices, parse_choices
@@ -86,3 +87,14 @@ async def test_deployment_key_needs_the_exact_access_token() -> None:
     assert source.api_key(accepted) == SecretStr(KEY)
     assert await source.verify_token(TOKEN + "x") is None
     assert not DeploymentKey(SecretStr(KEY), None).required
+
+
+def test_the_command_line_reports_bad_transport_settings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSTHOG_MCP_TRANSPORT", "carrier-pigeon")
+    assert main([]) == 2
+    assert "POSTHOG_MCP_TRANSPORT 'carrier-pigeon'" in capsys.readouterr().err
+    monkeypatch.delenv("POSTHOG_MCP_TRANSPORT")
+    assert main(["--transport", "http", "--listen", "nowhere"]) == 2
+    assert "POSTHOG_MCP_LISTEN 'nowhere' is not HOST:PORT" in capsys.readouterr().err
