@@ -14,9 +14,11 @@ import anyio
 import httpx2
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server.caching import CacheHint
 from mcp.shared.exceptions import MCPError
 
 from . import SERVER_NAME, __version__
+from .caller import CURRENT_CALLER, ToolView
 from .config import Settings
 from .confirmation import DestructiveConfirmation, state_boundary
 from .executor import ToolExecutor
@@ -48,8 +50,14 @@ class AppState:
     """Asks the person before destructive tools (server/confirmation.py)."""
 
     def target(self) -> Target:
-        """Whom calls are made for; one place to make credentials per request later."""
-        return Target.from_settings(self.settings)
+        """Whom this request's calls are made for: its caller over HTTP, else the deployment's settings."""
+        caller = CURRENT_CALLER.get()
+        return caller.target if caller is not None else Target.from_settings(self.settings)
+
+    def tools(self) -> ToolRegistry | ToolView:
+        """The tools this request may see and call: its caller's narrowed view over HTTP, else the registry."""
+        caller = CURRENT_CALLER.get()
+        return caller.tools if caller is not None else self.registry
 
 
 def build_registry(settings: Settings) -> ToolRegistry:
@@ -91,14 +99,14 @@ async def open_state(
 async def _list_tools(
     ctx: ServerRequestContext[AppState], params: types.PaginatedRequestParams | None
 ) -> types.ListToolsResult:
-    return types.ListToolsResult(tools=ctx.lifespan_context.registry.tools)
+    return types.ListToolsResult(tools=ctx.lifespan_context.tools().tools)
 
 
 async def _call_tool(
     ctx: ServerRequestContext[AppState], params: types.CallToolRequestParams
 ) -> types.CallToolResult | types.InputRequiredResult:
     state = ctx.lifespan_context
-    entry = state.registry.get(params.name)
+    entry = state.tools().get(params.name)
     if entry is None:
         raise MCPError(types.INVALID_PARAMS, f"Unknown tool {params.name!r}; call tools/list for the available tools.")
 
@@ -134,6 +142,10 @@ def create_server(
         instructions=INSTRUCTIONS,
         website_url="https://posthog.com/docs/api",
         lifespan=lifespan,
+        # Results can differ per caller (key, narrowed tools) once served over HTTP: never shared between them.
+        cache_hints={
+            method: CacheHint(scope="private") for method in ("tools/list", "resources/list", "resources/read")
+        },
         on_list_tools=_list_tools,
         on_call_tool=_call_tool,
         # Resources (server/resources): recordings, transcripts and conversations, followable in both eras.

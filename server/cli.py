@@ -13,6 +13,7 @@ The one-shot commands exit 2 on a bad configuration, listing every bad setting o
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Generator, Sequence
@@ -62,12 +63,35 @@ def _settings_flags(parser: argparse.ArgumentParser, *, sub_command: bool = Fals
     group.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env POSTHOG_MCP_LOG_LEVEL)")
 
 
+def _transport_flags(parser: argparse.ArgumentParser) -> None:
+    """How the MCP server is reached (stdio, or Streamable HTTP: see server/transports)."""
+    group = parser.add_argument_group("transport")
+    group.add_argument(
+        "--transport", choices=["stdio", "http"], help="stdio (default) or http (env POSTHOG_MCP_TRANSPORT)"
+    )
+    group.add_argument(
+        "--listen", help="HOST:PORT for --transport http (env POSTHOG_MCP_LISTEN; default 127.0.0.1:8000)"
+    )
+
+
+def _transport(args: argparse.Namespace) -> str:
+    chosen = (args.transport or os.environ.get("POSTHOG_MCP_TRANSPORT") or "stdio").strip().lower()
+    if chosen not in ("stdio", "http"):
+        raise ConfigError(f"POSTHOG_MCP_TRANSPORT {chosen!r} is not 'stdio' or 'http'.")
+    return chosen
+
+
+def _asks_for_http(args: argparse.Namespace) -> bool:
+    return (args.transport or os.environ.get("POSTHOG_MCP_TRANSPORT") or "").strip().lower() == "http"
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=SERVER_NAME, description="MCP server for PostHog's Environments API (stdio by default)."
     )
     parser.add_argument("--version", action="version", version=f"{SERVER_NAME} {__version__}")
     _settings_flags(parser)
+    _transport_flags(parser)
     commands = parser.add_subparsers(dest="command")
     sandbox = commands.add_parser("sandbox", help="run the local PostHog stand-in alone (for curl)", add_help=False)
     sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER)
@@ -154,9 +178,16 @@ def _main(raw_argv: list[str]) -> int:
     args = parser.parse_args(raw_argv)
     try:
         settings = load_settings(args)
+        transport = _transport(args)
+        http = None
+        if transport == "http" and args.command is None:
+            from .transports.settings import http_settings
+
+            http = http_settings(args.listen)
     except ConfigError as error:
-        if args.command is None:
+        if args.command is None and not _asks_for_http(args):
             # Serve anyway: the MCP client shows the explanation, where a closed connection would show nothing.
+            # (Over HTTP the operator reads the process's output, so a bad configuration stops it instead.)
             from .stdio import serve_misconfigured
 
             return anyio.run(serve_misconfigured, error)
@@ -186,6 +217,10 @@ def _main(raw_argv: list[str]) -> int:
 
             # check probes every area, whatever the tool filters hide
             return anyio.run(run_check, effective.with_overrides(tools=None, exclude_tools=frozenset[str]()))
+        if http is not None:
+            from .transports.serve import serve_http
+
+            return anyio.run(serve_http, effective, http)
         from .stdio import serve_stdio
 
         return anyio.run(serve_stdio, effective)

@@ -1,0 +1,100 @@
+"""The ASGI app for ``--transport http``: the SDK's Streamable HTTP session manager behind this server's gates.
+
+Order of checks on ``/mcp``, outermost first: security headers and access log; CORS (only when origins are
+configured); Host/Origin allow-lists (the SDK's DNS-rebinding check, before anything else looks at the
+request); the SDK's bearer authentication with this server's credential source; the caller gate (401, query
+choices, per-caller target); then the SDK's manager (body limit 413, sessions, both protocol eras, SSE).
+"""
+
+from __future__ import annotations
+
+import httpx2
+from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .. import __version__
+from ..app import build_registry, create_server
+from ..config import Settings
+from ..registry import known_areas
+from .caller_gate import CallerContext, CallerGate
+from .credentials import CredentialSource, DeploymentKey, PerRequestKeys
+from .hygiene import Exposure
+from .settings import HttpSettings
+
+MCP_PATH = "/mcp"
+MCP_HEADERS = ["Authorization", "Content-Type", "Accept", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"]
+
+
+def credential_source(settings: Settings, http: HttpSettings) -> CredentialSource:
+    if http.auth == "per-request":
+        return PerRequestKeys()
+    return DeploymentKey(settings.api_key, http.access_token)
+
+
+class HostOriginCheck:
+    """The SDK's DNS-rebinding check, run first so an untrusted Host or Origin learns nothing else."""
+
+    def __init__(self, app: ASGIApp, security: TransportSecuritySettings) -> None:
+        self._app = app
+        self._check = TransportSecurityMiddleware(security)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = await self._check.validate_request(Request(scope, receive), is_post=False)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    """Liveness only: no PostHog call, no credential needed."""
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+def build_http_app(
+    settings: Settings, http: HttpSettings, *, upstream: httpx2.AsyncBaseTransport | None = None
+) -> Starlette:
+    server = create_server(settings, registry=build_registry(settings), transport=upstream)
+    server.middleware.append(CallerContext())
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=list(http.allowed_hosts),
+        allowed_origins=list(http.allowed_origins),
+    )
+    manager = StreamableHTTPSessionManager(
+        app=server, security_settings=security, max_request_body_size=http.max_body_bytes
+    )
+    source = credential_source(settings, http)
+    endpoint = HostOriginCheck(
+        AuthenticationMiddleware(
+            AuthContextMiddleware(CallerGate(StreamableHTTPASGIApp(manager), settings, source, known_areas())),
+            backend=BearerAuthBackend(source),
+        ),
+        security,
+    )
+    middleware = [Middleware(Exposure)]
+    if http.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(http.cors_origins),
+                allow_methods=["GET", "POST", "DELETE"],
+                allow_headers=MCP_HEADERS,
+                expose_headers=["Mcp-Session-Id", "WWW-Authenticate"],
+            )
+        )
+    return Starlette(
+        routes=[Route(MCP_PATH, endpoint=endpoint), Route("/healthz", endpoint=healthz, methods=["GET"])],
+        middleware=middleware,
+        lifespan=lambda _app: manager.run(),
+    )
