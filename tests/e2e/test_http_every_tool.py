@@ -16,7 +16,7 @@ from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from tests.e2e.clients import Mode, is_subset, text_of
 from tests.e2e.http_server import HttpServer, http_client
 from tests.e2e.http_server import per_request_server as per_request_server  # the fixture
-from tests.e2e.test_every_tool_stdio import CASES, Case
+from tests.e2e.test_every_tool_stdio import CASES, Case, succeeded_as_declared
 from tests.resources.support import append_segments, object_reads, recording_uri, wait_until
 from tests.resources.test_subscriptions import Updates, subscribe
 
@@ -42,13 +42,14 @@ async def client(
 async def test_tool_calls_posthog_with_the_callers_key(client: Client, sandbox: SandboxServer, case: Case) -> None:
     result = await client.call_tool(case.tool, case.arguments)
 
-    assert case.check(result), f"{case.tool} gave an unexpected result:\n{text_of(result)}"
+    assert succeeded_as_declared(case.op, result), f"{case.tool} gave an unexpected result:\n{text_of(result)}"
     seen = [r for r in sandbox.state.requests if r.api_path is not None]
     assert len(seen) == 1, [f"{r.method} {r.path}" for r in seen]
-    assert seen[0].method == case.method
-    assert seen[0].path == f"/api/environments/1/{case.path}/"
-    if case.body is not None:
-        assert is_subset(case.body, seen[0].json), seen[0].json
+    assert seen[0].method == case.op.method
+    assert seen[0].path == case.path
+    assert seen[0].query == case.query
+    if case.op.method in ("POST", "PATCH"):
+        assert is_subset(case.sent, seen[0].json), seen[0].json
     assert seen[0].header("authorization") == f"Bearer {sandbox.api_key}"
 
 
@@ -56,7 +57,7 @@ async def test_tool_calls_posthog_with_the_callers_key(client: Client, sandbox: 
 async def test_era_tools_and_resources(client: Client, request: pytest.FixtureRequest) -> None:
     legacy = request.node.callspec.params["client"] == "legacy"
     assert (client.protocol_version == "2025-11-25") is legacy
-    assert len((await client.list_tools()).tools) == 32
+    assert len((await client.list_tools()).tools) == len(CASES)
     listed = await client.list_resources()
     assert listed.resources
     read = await client.read_resource(recording_uri(RECORDING_IDS["pricing_review"]))

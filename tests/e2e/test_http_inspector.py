@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.e2e.http_server import HttpServer
 from tests.e2e.http_server import per_request_server as per_request_server  # the fixture
 from tests.e2e.test_inspector import INSPECTOR
@@ -29,7 +30,7 @@ def inspector(server: HttpServer, key: str, *args: str) -> subprocess.CompletedP
 def test_inspector_lists_and_calls_tools_over_http(per_request_server: HttpServer, sandbox: SandboxServer) -> None:
     listed = inspector(per_request_server, sandbox.api_key, "--method", "tools/list")
     assert listed.returncode == 0, listed.stderr[-4000:]
-    assert len(json.loads(listed.stdout)["tools"]) == 32
+    assert len(json.loads(listed.stdout)["tools"]) == len(CATALOG)
     called = inspector(
         per_request_server, sandbox.api_key, "--method", "tools/call", "--tool-name", "endpoints_get",
         "--tool-arg", "name=daily_pageviews",

@@ -93,7 +93,8 @@ def test_the_command_line_reports_bad_transport_settings(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("POSTHOG_MCP_TRANSPORT", "carrier-pigeon")
-    assert main([]) == 2
+    # A one-shot command stops on it (serving, the stdio server explains it to the client instead).
+    assert main(["tools"]) == 2
     assert "POSTHOG_MCP_TRANSPORT 'carrier-pigeon'" in capsys.readouterr().err
     monkeypatch.delenv("POSTHOG_MCP_TRANSPORT")
     assert main(["--transport", "http", "--listen", "nowhere"]) == 2
