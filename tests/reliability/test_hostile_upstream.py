@@ -92,6 +92,24 @@ async def test_lone_surrogate_in_an_error_detail(client: Client, sandbox: Sandbo
 
 
 @pytest.mark.anyio
+async def test_lone_surrogates_and_invalid_utf8_in_stream_frames(client: Client, sandbox: SandboxServer) -> None:
+    stream = (
+        frames(("conversation", {"id": CONVERSATION}))
+        + b'event: message\ndata: {"type":"ai","content":"half \xff\xfe"}\n\n'
+        + b'event: message\ndata: {"type":"ai","id":"m1","content":"done \\ud800"}\n\n'
+    )
+    sandbox.state.inject(Fault(method="POST", path="conversations", kind="event_stream", body=stream))
+
+    summary = structured(
+        await client.call_tool("conversations_create", {"content": "Hi", "conversation": CONVERSATION})
+    )
+
+    assert summary["status"] == "completed"
+    assert summary["answer"] == "done \ufffd"
+    await still_answering(client)
+
+
+@pytest.mark.anyio
 async def test_nan_and_infinity_become_null_so_the_text_is_valid_json(client: Client, sandbox: SandboxServer) -> None:
     sandbox.state.inject(raw_answer(recording_json(duration="NaN", segment_count="-Infinity", speed="1e999")))
 
@@ -411,6 +429,7 @@ async def test_50k_stream_events_are_handled_fast_with_few_progress_notification
 
 DOCUMENTED = {
     "lone-surrogate": test_lone_surrogates_and_invalid_utf8_are_replaced,
+    "lone-surrogate-in-stream": test_lone_surrogates_and_invalid_utf8_in_stream_frames,
     "nan-infinity": test_nan_and_infinity_become_null_so_the_text_is_valid_json,
     "nested-too-deep": test_json_nested_thousands_deep_is_a_clear_error,
     "deep-stream-frame": test_a_deep_stream_frame_keeps_the_conversation_id_and_partial_answer,
