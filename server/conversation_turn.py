@@ -134,11 +134,21 @@ class _Coalesced:
             await self._report(done, message)
 
 
-async def read_turn(response: httpx2.Response, turn: ConversationTurn, report: ProgressReport) -> ConversationTurn:
-    """Consume the stream into ``turn``; a broken or stalled stream raises ``UpstreamFailure``."""
+async def read_turn(
+    response: httpx2.Response, turn: ConversationTurn, report: ProgressReport, *, max_bytes: int | None = None
+) -> ConversationTurn:
+    """Consume the stream into ``turn``; a broken or stalled stream, or one whose event data exceeds
+    ``max_bytes`` in all (what a plain answer may weigh), raises ``UpstreamFailure``."""
     progress = _Coalesced(report)
+    received = 0
     try:
         async for sse in httpx2.EventSource(response):
+            received += len(sse.data)
+            if max_bytes is not None and received > max_bytes:
+                await progress.flush()
+                raise UpstreamFailure(
+                    "too_large", f"PostHog AI's event stream exceeded the {max_bytes}-byte limit; reading stopped"
+                )
             try:
                 data = json_text.loads(sse.data) if sse.data else None
             except json_text.TooDeep as error:

@@ -46,6 +46,13 @@ async def _no_progress(_progress: float, _message: str | None) -> None:
     return None
 
 
+def _off_schema_note(tool: str, status: int) -> types.TextContent:
+    return types.TextContent(
+        text=f"{tool} succeeded (HTTP {status}), but PostHog's answer does not match this tool's published output "
+        "schema, so it is shown as text only (no structuredContent). Do not repeat the call because of this message:"
+    )
+
+
 def error_result(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
 
@@ -165,6 +172,14 @@ class ToolExecutor:
         self, entry: ToolEntry, call: PreparedCall, data: Any, *, status: int, started: float
     ) -> types.CallToolResult:
         fitted_and_notes = await self._fit(call, data, started)
+        if fitted_and_notes is not None and not self._matches_schema(entry, fitted_and_notes[0]):
+            off_schema = _off_schema_note(call.operation.name, status)
+            room = self._settings.result_budget_chars - len(off_schema.text)
+            fitted_and_notes = await self._fit(call, data, started, budget=room)  # the note must fit as well
+            if fitted_and_notes is not None:
+                return types.CallToolResult(
+                    content=[off_schema, *self._shown(call, *fitted_and_notes, status)], is_error=True
+                )
         if fitted_and_notes is None:
             return error_result(
                 f"{call.operation.name}: PostHog answered {status}, but its answer is too large to cut to size "
@@ -172,25 +187,25 @@ class ToolExecutor:
                 "smaller limit, or one object by id)."
             )
         fitted, notes = fitted_and_notes
+        return types.CallToolResult(
+            content=self._shown(call, fitted, notes, status),
+            structured_content=fitted if isinstance(fitted, dict) else None,
+        )
+
+    def _matches_schema(self, entry: ToolEntry, fitted: Any) -> bool:
+        if entry.tool.output_schema is None:
+            return True
+        return isinstance(fitted, dict) and self._schemas.accepts(entry.tool, fitted)
+
+    def _shown(self, call: PreparedCall, fitted: Any, notes: list[str], status: int) -> list[types.ContentBlock]:
+        """The data as compact JSON, the notes on what was cut, and links to the resources it names."""
         content: list[types.ContentBlock] = [types.TextContent(text=compact_json(fitted))]
         if status == 202:
             notes.insert(0, "PostHog is still computing this (HTTP 202): call again shortly for the final result.")
         if notes:
             content.append(types.TextContent(text="Note: " + " ".join(notes)))
         content.extend(self._links(call.operation, call.project_id, fitted))
-        if entry.tool.output_schema is not None and not (
-            isinstance(fitted, dict) and self._schemas.accepts(entry.tool, fitted)
-        ):
-            content.insert(
-                0,
-                types.TextContent(
-                    text=f"{call.operation.name} succeeded (HTTP {status}), but PostHog's answer does not match this "
-                    "tool's published output schema, so it is shown as text only (no structuredContent). Do not "
-                    "repeat the call because of this message:"
-                ),
-            )
-            return types.CallToolResult(content=content, is_error=True)
-        return types.CallToolResult(content=content, structured_content=fitted if isinstance(fitted, dict) else None)
+        return content
 
     @staticmethod
     def _links(operation: Operation, project_id: str, data: Any) -> list[types.ContentBlock]:
@@ -236,7 +251,7 @@ class ToolExecutor:
         await progress(0.0, "sending the message to PostHog AI")
         try:
             async with self._http.open_stream(target, call.request(accept="text/event-stream")) as response:
-                await read_turn(response, turn, progress)
+                await read_turn(response, turn, progress, max_bytes=self._settings.max_response_bytes)
         except UpstreamFailure as failure:
             if turn.events == 0:
                 raise

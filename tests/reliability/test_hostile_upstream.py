@@ -231,7 +231,10 @@ async def test_cancelling_while_a_huge_answer_is_cut(client: Client, sandbox: Sa
     assert scope.cancelled_caught
     # the client shares this event loop, which a worker parsing 17 MB can hold for a moment (the GIL)
     assert watch.elapsed < 0.5 + 4.0
-    await still_answering(client)
+    with stopwatch() as watch:  # the abandoned worker may still be finishing its (bounded) parse meanwhile
+        recording = structured(await client.call_tool("desktop_recordings_get", {"id": READY}))
+    assert recording["id"] == READY
+    assert watch.elapsed < 5.0
 
 
 # One size budget for everything the agent receives
@@ -269,6 +272,23 @@ async def test_an_interrupted_conversation_is_cut_to_the_budget(client: Client, 
     )
     assert "Read the whole conversation with conversations_get" in text
     await still_answering(client)
+
+
+@pytest.mark.anyio
+async def test_an_event_stream_over_the_response_limit_stops(sandbox: SandboxServer) -> None:
+    steps = [("message", {"type": "tool", "id": f"s{n}", "content": "x" * 1000}) for n in range(400)]
+    stream = frames(("conversation", {"id": CONVERSATION}), *steps)
+    sandbox.state.inject(Fault(method="POST", path="conversations", kind="event_stream", body=stream))
+    settings = fast_settings(sandbox, result_budget_chars=BUDGET, max_response_bytes=100_000)
+    async with inproc(settings) as client:
+        result = await client.call_tool("conversations_create", {"content": "Hi", "conversation": CONVERSATION})
+
+        text = text_of(result)
+        assert result.is_error
+        assert "event stream exceeded the 100000-byte limit; reading stopped" in text
+        assert f"Conversation {CONVERSATION}" in text
+        assert text_size(result) <= BUDGET
+        await still_answering(client)
 
 
 @pytest.mark.anyio
@@ -439,6 +459,7 @@ DOCUMENTED = {
     "5-mb-error-detail": test_a_5_mb_error_detail_is_cut_with_a_notice,
     "interrupted-turn-over-budget": test_an_interrupted_conversation_is_cut_to_the_budget,
     "huge-bad-argument": test_a_huge_bad_argument_gives_a_short_validation_error,
+    "stream-over-limit": test_an_event_stream_over_the_response_limit_stops,
     "error-body-any-shape": test_error_bodies_of_any_shape_are_error_results,
     "off-output-schema": test_an_answer_off_the_output_schema_is_text_only_and_logged_once,
     "echoed-key": test_an_echoed_key_is_redacted_from_results_and_errors,
