@@ -40,6 +40,18 @@ def raw_answer(body: bytes | str, *, status: int = 200, path: str = RECORDING_PA
     return Fault(method=method, path=path, kind="raw_json", status=status, body=body)
 
 
+QUICK = 3.0
+"""Seconds any call of these tests may take, save those with 17 MB answers (which state their own bound)."""
+
+
+async def bounded(client: Client, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    """The call, asserting it ended within ``QUICK`` seconds whatever PostHog sent."""
+    with stopwatch() as watch:
+        result = await client.call_tool(name, arguments)
+    assert watch.elapsed < QUICK + SLACK, f"{name} took {watch.elapsed:.1f} s"
+    return result
+
+
 def text_size(result: types.CallToolResult) -> int:
     return sum(len(block.text) for block in result.content if isinstance(block, types.TextContent))
 
@@ -70,7 +82,7 @@ async def test_lone_surrogates_and_invalid_utf8_are_replaced(client: Client, san
     body = body.replace(b"zoom", b"zo\xff\xfeom")
     sandbox.state.inject(raw_answer(body))
 
-    recording = structured(await client.call_tool("desktop_recordings_get", {"id": READY}))
+    recording = structured(await bounded(client, "desktop_recordings_get", {"id": READY}))
 
     assert recording["notes"] == "before \ufffd after"
     assert recording["meeting_title"] == "\ufffd\U0001f600"  # a real pair stays the emoji it encodes
@@ -82,7 +94,7 @@ async def test_lone_surrogates_and_invalid_utf8_are_replaced(client: Client, san
 async def test_lone_surrogate_in_an_error_detail(client: Client, sandbox: SandboxServer) -> None:
     sandbox.state.inject(raw_answer('{"detail": "bad \\ud800 id", "type": "validation_error"}', status=400))
 
-    result = await client.call_tool("desktop_recordings_get", {"id": READY})
+    result = await bounded(client, "desktop_recordings_get", {"id": READY})
 
     text = text_of(result)
     assert result.is_error
@@ -100,9 +112,7 @@ async def test_lone_surrogates_and_invalid_utf8_in_stream_frames(client: Client,
     )
     sandbox.state.inject(Fault(method="POST", path="conversations", kind="event_stream", body=stream))
 
-    summary = structured(
-        await client.call_tool("conversations_create", {"content": "Hi", "conversation": CONVERSATION})
-    )
+    summary = structured(await bounded(client, "conversations_create", {"content": "Hi", "conversation": CONVERSATION}))
 
     assert summary["status"] == "completed"
     assert summary["answer"] == "done \ufffd"
@@ -113,7 +123,7 @@ async def test_lone_surrogates_and_invalid_utf8_in_stream_frames(client: Client,
 async def test_nan_and_infinity_become_null_so_the_text_is_valid_json(client: Client, sandbox: SandboxServer) -> None:
     sandbox.state.inject(raw_answer(recording_json(duration="NaN", segment_count="-Infinity", speed="1e999")))
 
-    result = await client.call_tool("desktop_recordings_get", {"id": READY})
+    result = await bounded(client, "desktop_recordings_get", {"id": READY})
 
     def refuse(name: str) -> None:
         raise AssertionError(f"{name} in the text result")
@@ -153,7 +163,7 @@ async def test_a_deep_stream_frame_keeps_the_conversation_id_and_partial_answer(
     )
     sandbox.state.inject(Fault(method="POST", path="conversations", kind="event_stream", body=stream))
 
-    result = await client.call_tool("conversations_create", {"content": "Hi", "conversation": CONVERSATION})
+    result = await bounded(client, "conversations_create", {"content": "Hi", "conversation": CONVERSATION})
 
     text = text_of(result)
     assert result.is_error
@@ -245,7 +255,7 @@ async def test_a_5_mb_error_detail_is_cut_with_a_notice(client: Client, sandbox:
     detail = "The query failed. " * 300_000
     sandbox.state.inject(Fault(method="GET", path=RECORDING_PATH, status=400, body={"detail": detail}))
 
-    result = await client.call_tool("desktop_recordings_get", {"id": READY})
+    result = await bounded(client, "desktop_recordings_get", {"id": READY})
 
     text = text_of(result)
     assert result.is_error
@@ -261,7 +271,7 @@ async def test_an_interrupted_conversation_is_cut_to_the_budget(client: Client, 
     stream = frames(("conversation", {"id": CONVERSATION}), *steps)  # ~9 MB and no final answer
     sandbox.state.inject(Fault(method="POST", path="conversations", kind="event_stream", body=stream))
 
-    result = await client.call_tool("conversations_create", {"content": "Hi", "conversation": CONVERSATION})
+    result = await bounded(client, "conversations_create", {"content": "Hi", "conversation": CONVERSATION})
 
     text = text_of(result)
     assert result.is_error
@@ -281,7 +291,7 @@ async def test_an_event_stream_over_the_response_limit_stops(sandbox: SandboxSer
     sandbox.state.inject(Fault(method="POST", path="conversations", kind="event_stream", body=stream))
     settings = fast_settings(sandbox, result_budget_chars=BUDGET, max_response_bytes=100_000)
     async with inproc(settings) as client:
-        result = await client.call_tool("conversations_create", {"content": "Hi", "conversation": CONVERSATION})
+        result = await bounded(client, "conversations_create", {"content": "Hi", "conversation": CONVERSATION})
 
         text = text_of(result)
         assert result.is_error
@@ -293,8 +303,8 @@ async def test_an_event_stream_over_the_response_limit_stops(sandbox: SandboxSer
 
 @pytest.mark.anyio
 async def test_a_huge_bad_argument_gives_a_short_validation_error(client: Client, sandbox: SandboxServer) -> None:
-    result = await client.call_tool(
-        "desktop_recordings_append_segments", {"id": READY, "segments": [{"bad": "x" * 100}] * 50_000}
+    result = await bounded(
+        client, "desktop_recordings_append_segments", {"id": READY, "segments": [{"bad": "x" * 100}] * 50_000}
     )
 
     text = text_of(result)
@@ -324,7 +334,7 @@ async def test_error_bodies_of_any_shape_are_error_results(
 ) -> None:
     sandbox.state.inject(raw_answer(body, status=400))
 
-    result = await client.call_tool("desktop_recordings_get", {"id": READY})  # never a JSON-RPC -32602
+    result = await bounded(client, "desktop_recordings_get", {"id": READY})  # never a JSON-RPC -32602
 
     text = text_of(result)
     assert result.is_error
@@ -341,7 +351,7 @@ async def test_an_answer_off_the_output_schema_is_text_only_and_logged_once(
     sandbox.state.inject(Fault(method="GET", path=RECORDING_PATH, kind="raw_json", body=off_schema, times=2))
 
     with caplog.at_level(logging.WARNING, logger="posthog_environments_mcp.output"):
-        results = [await client.call_tool("desktop_recordings_get", {"id": READY}) for _ in range(2)]
+        results = [await bounded(client, "desktop_recordings_get", {"id": READY}) for _ in range(2)]
 
     for result in results:
         assert result.structured_content is None  # pyright: ignore[reportUnknownMemberType]
@@ -364,8 +374,8 @@ async def test_an_echoed_key_is_redacted_from_results_and_errors(client: Client,
         Fault(method="GET", path="endpoints", kind="echo_auth", status=400, body='{"detail": "got {authorization}"}')
     )
 
-    recording = await client.call_tool("desktop_recordings_get", {"id": READY})
-    failed = await client.call_tool("endpoints_list", {})
+    recording = await bounded(client, "desktop_recordings_get", {"id": READY})
+    failed = await bounded(client, "endpoints_list", {})
 
     assert structured(recording)["notes"] == "Bearer [redacted: API key]"
     assert failed.is_error
@@ -386,7 +396,7 @@ async def test_cookies_from_posthog_are_never_replayed(client: Client, sandbox: 
             headers={"Set-Cookie": "sessionid=stolen; Path=/", "Content-Type": "application/json"},
         )
     )
-    refused = await client.call_tool("desktop_recordings_get", {"id": READY})
+    refused = await bounded(client, "desktop_recordings_get", {"id": READY})
 
     await still_answering(client)
     await still_answering(client)
@@ -400,7 +410,7 @@ async def test_a_same_origin_redirect_does_not_repeat_the_query(client: Client, 
     moved = f"{sandbox.base_url}/api/environments/1/desktop_recordings/?limit=2&offset=0"
     sandbox.state.inject(Fault(method="GET", path="desktop_recordings", kind="redirect", status=302, location=moved))
 
-    page = structured(await client.call_tool("desktop_recordings_list", {"limit": 2, "offset": 0}))
+    page = structured(await bounded(client, "desktop_recordings_list", {"limit": 2, "offset": 0}))
 
     assert len(page["results"]) == 2
     first, second = sandbox.state.requests
@@ -417,7 +427,8 @@ async def test_50k_stream_events_are_handled_fast_with_few_progress_notification
     client: Client, sandbox: SandboxServer
 ) -> None:
     count = 50_000
-    head = f'event: conversation\ndata: {{"id":"{CONVERSATION}"}}\n\n'.encode()
+    giant_kind = b'event: message\ndata: {"type":"%s","id":"k"}\n\n' % (b"k\\n" * 50_000)  # upstream text in a note
+    head = giant_kind + f'event: conversation\ndata: {{"id":"{CONVERSATION}"}}\n\n'.encode()
     steps = b"".join(
         b'event: message\ndata: {"type":"tool","id":"s%d","content":"step"}\n\n' % n for n in range(count // 2)
     )
@@ -444,6 +455,7 @@ async def test_50k_stream_events_are_handled_fast_with_few_progress_notification
     assert watch.elapsed < 8.0 + SLACK  # well under the 10 s deadline
     assert 1 <= len(notes) <= 4 * watch.elapsed + 4  # at most four a second, plus the first and the final one
     assert notes[-1] == "ai message received"
+    assert all(len(note or "") <= 80 for note in notes)  # one short line each, whatever PostHog names its steps
     await still_answering(client)
 
 
