@@ -94,12 +94,13 @@ def fit_to_budget(
     ``pageable`` says whether the tool takes ``offset``/``limit`` (``None``: a page with a ``next`` link does).
     """
     over_prune = 2 * _PRUNE_FACTOR * budget
-    if _size_at_least(original, over_prune) <= budget and len(compact_json(original)) <= budget:
+    at_least = _size_at_least(original, over_prune)  # never a full walk of a huge value
+    if at_least <= budget and len(compact_json(original)) <= budget:
         return original, []
     cuts: dict[Path, int] = {}
     results = _results(original)
     page_size = len(results) if results is not None else None
-    if _size_at_least(original, over_prune) > over_prune:
+    if at_least > over_prune:
         original = _prune(original, _PRUNE_FACTOR * budget, (0,), cuts)
     holder: list[Any] = [json.loads(compact_json(original))]  # a private copy we may cut, under one parent
     target = max(budget - _NOTE_ROOM, budget // 2)
