@@ -26,6 +26,9 @@ FaultKind = Literal[
     "cut_stream",
     "stall_stream",
     "ai_failure",
+    "raw_json",
+    "event_stream",
+    "echo_auth",
 ]
 
 APPLICATION_KINDS: frozenset[str] = frozenset({"ai_failure"})
@@ -38,6 +41,9 @@ _DEFAULT_STATUS: dict[str, int] = {
     "empty": 200,
     "oversized": 200,
     "redirect": 302,
+    "raw_json": 200,
+    "event_stream": 200,
+    "echo_auth": 200,
 }
 
 
@@ -79,6 +85,15 @@ class Fault:
     ``stall_stream``
         Forward the first ``after_events`` events, then send nothing more and keep the connection open until the
         client goes away or ``max_stall`` seconds pass, then close it.
+    ``raw_json``
+        Answer ``status`` (default 200) as ``application/json`` with exactly the bytes (or UTF-8 text) of ``body``:
+        hostile JSON text such as lone-surrogate escapes, invalid UTF-8, ``NaN`` or 5,000 levels of nesting.
+    ``event_stream``
+        Answer ``status`` (default 200) as ``text/event-stream`` with the bytes (or text) of ``body``, streamed in
+        64 KiB chunks, instead of the route's stream: any frames, e.g. 50k chunks or an undecodable one.
+    ``echo_auth``
+        Answer ``status`` (default 200) as ``application/json`` with the text ``body`` in which ``{authorization}``
+        is replaced by the request's ``Authorization`` header, like a proxy or debug view echoing it.
     ``ai_failure``
         PostHog AI fails while answering: the conversation stream sends the conversation and the human message,
         then a final ``ai/failure`` message, and the conversation returns to ``idle``.

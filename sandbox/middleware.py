@@ -130,7 +130,17 @@ async def _oversized(send: Send, fault: Fault) -> None:
     await send({"type": "http.response.body", "body": tail, "more_body": False})
 
 
-async def _respond_instead(fault: Fault, send: Send) -> None:
+async def _streamed(send: Send, fault: Fault, content_type: str) -> None:
+    """``body`` in chunks, as a server that writes its answer progressively."""
+    body, _kind = _raw_body(fault, b"", content_type)
+    headers = {"content-type": content_type, **{k.lower(): v for k, v in (fault.headers or {}).items()}}
+    await send({"type": "http.response.start", "status": fault.status_code, "headers": _headers(headers)})
+    for start in range(0, len(body), _CHUNK):
+        await send({"type": "http.response.body", "body": body[start : start + _CHUNK], "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _respond_instead(fault: Fault, send: Send, request_headers: dict[str, str]) -> None:
     extra = dict(fault.headers or {})
     status = fault.status_code
     if fault.kind == "respond":
@@ -155,6 +165,15 @@ async def _respond_instead(fault: Fault, send: Send) -> None:
         await _oversized(send, fault)
     elif fault.kind == "redirect":
         await _answer(send, status, b"", {"location": fault.location or "/", **extra})
+    elif fault.kind == "raw_json":
+        body, kind = _raw_body(fault, b"", "application/json")
+        await _answer(send, status, body, {"content-type": kind, **extra})
+    elif fault.kind == "event_stream":
+        await _streamed(send, fault, "text/event-stream")
+    elif fault.kind == "echo_auth":
+        template = fault.body.decode() if isinstance(fault.body, bytes) else str(fault.body or "{authorization}")
+        body = template.replace("{authorization}", request_headers.get("authorization", "")).encode()
+        await _answer(send, status, body, {"content-type": "application/json", **extra})
 
 
 def _truncating_send(send: Send, fault: Fault) -> Callable[[Message], Awaitable[None]]:
@@ -258,4 +277,4 @@ class SandboxMiddleware:
         elif fault.kind in {"cut_stream", "stall_stream"}:
             await self.app(scope, replay, _stream_watching_send(send, receive, fault, self.state.draining))
         else:
-            await _respond_instead(fault, send)
+            await _respond_instead(fault, send, headers)

@@ -1,19 +1,27 @@
 """Runs one tool call: validate the arguments, build the request, call PostHog, shape the result.
 
 Nothing is sent unless the arguments validate. Every failure becomes an ``isError`` result carrying what the
-agent needs to recover; nothing here raises into the MCP layer.
+agent needs to recover; nothing here raises into the MCP layer. Fitting a big answer to the budget runs in a
+worker thread within the call's deadline (the event loop keeps serving other calls, and cancellation works);
+every result passes ``agent_output.finish`` on its way out.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
+import anyio
+import anyio.to_thread
 import mcp_types as types
 from pydantic import BaseModel, ValidationError
 
 from ..tools.operation import Operation
+from .agent_output import OutputSchemas, finish
 from .config import Settings
 from .conversation_turn import ConversationTurn, read_turn
 from .http import PostHogHTTP, UpstreamRequest, render_path
@@ -24,12 +32,25 @@ from .target import Target
 from .upstream_errors import UpstreamFailure, advice
 from .validation import format_validation_error
 
+logger = logging.getLogger("posthog_environments_mcp.executor")
+
 Progress = Callable[[float, str | None], Awaitable[None]]
 MAX_LINKS = 25
+_MIN_FIT_SECONDS = 1.0
+"""Time fitting a result may always take, even when PostHog used up most of the call's deadline."""
+_HOW_ERROR = "The rest of this error is not shown; narrow the request or shorten the arguments."
+_HOW_TURN = "Read the whole conversation with conversations_get."
 
 
 async def _no_progress(_progress: float, _message: str | None) -> None:
     return None
+
+
+def _off_schema_note(tool: str, status: int) -> types.TextContent:
+    return types.TextContent(
+        text=f"{tool} succeeded (HTTP {status}), but PostHog's answer does not match this tool's published output "
+        "schema, so it is shown as text only (no structuredContent). Do not repeat the call because of this message:"
+    )
 
 
 def error_result(text: str) -> types.CallToolResult:
@@ -70,6 +91,7 @@ class ToolExecutor:
     def __init__(self, http: PostHogHTTP, settings: Settings) -> None:
         self._http = http
         self._settings = settings
+        self._schemas = OutputSchemas()
 
     async def call(
         self,
@@ -77,6 +99,28 @@ class ToolExecutor:
         arguments: dict[str, Any] | None,
         target: Target,
         progress: Progress = _no_progress,
+    ) -> types.CallToolResult:
+        """One tool call; whatever happens, the agent gets a result within the budget, free of the key."""
+        started = time.monotonic()
+        try:
+            result = await self._call(entry, arguments, target, progress, started)
+        except Exception:  # a defect must cost one call, never the session
+            logger.exception("%s failed unexpectedly", entry.tool.name)
+            result = error_result(
+                f"{entry.tool.name} failed inside this server (a bug, logged on its side). Nothing more is known "
+                "about whether PostHog received the request: check with the matching list or get tool."
+            )
+        secret = target.api_key.get_secret_value() if target.api_key is not None else None
+        how = _HOW_TURN if entry.operation.response == "event_stream" else _HOW_ERROR
+        return finish(result, secret=secret, budget=self._settings.result_budget_chars, how=how)
+
+    async def _call(
+        self,
+        entry: ToolEntry,
+        arguments: dict[str, Any] | None,
+        target: Target,
+        progress: Progress,
+        started: float,
     ) -> types.CallToolResult:
         operation = entry.operation
         try:
@@ -93,7 +137,7 @@ class ToolExecutor:
         call = PreparedCall(entry, parsed, project_id)
         try:
             if operation.response == "event_stream":
-                return await self._converse(call, target, progress)
+                return await self._converse(entry, call, target, progress, started)
             response = await self._http.send(target, call.request())
         except UpstreamFailure as failure:
             return error_result(
@@ -111,22 +155,64 @@ class ToolExecutor:
         data: Any = response.data
         if operation.wraps_list_as and isinstance(data, list):
             data = {operation.wraps_list_as: cast(list[Any], data)}
-        return self._success(call, data, status=response.status)
+        return await self._success(entry, call, data, status=response.status, started=started)
 
-    def _success(self, call: PreparedCall, data: Any, *, status: int) -> types.CallToolResult:
-        fitted, notes = fit_to_budget(
+    async def _fit(
+        self, call: PreparedCall, data: Any, started: float, budget: int | None = None
+    ) -> tuple[Any, list[str]] | None:
+        """``fit_to_budget`` in a worker thread within what is left of the call's deadline; None when it ran out.
+
+        A cancelled call abandons the thread at once; the thread's work is bounded (see ``result_budget``)."""
+        fit = functools.partial(
+            fit_to_budget,
             data,
-            self._settings.result_budget_chars,
+            budget or self._settings.result_budget_chars,
             offset=call.offset,
             pageable="offset" in call.operation.input_model.model_fields,
         )
+        left = max(self._settings.call_timeout - (time.monotonic() - started), _MIN_FIT_SECONDS)
+        with anyio.move_on_after(left):
+            return await anyio.to_thread.run_sync(fit, abandon_on_cancel=True)
+        return None
+
+    async def _success(
+        self, entry: ToolEntry, call: PreparedCall, data: Any, *, status: int, started: float
+    ) -> types.CallToolResult:
+        fitted_and_notes = await self._fit(call, data, started)
+        if fitted_and_notes is not None and not self._matches_schema(entry, fitted_and_notes[0]):
+            off_schema = _off_schema_note(call.operation.name, status)
+            room = self._settings.result_budget_chars - len(off_schema.text)
+            fitted_and_notes = await self._fit(call, data, started, budget=room)  # the note must fit as well
+            if fitted_and_notes is not None:
+                return types.CallToolResult(
+                    content=[off_schema, *self._shown(call, *fitted_and_notes, status)], is_error=True
+                )
+        if fitted_and_notes is None:
+            return error_result(
+                f"{call.operation.name}: PostHog answered {status}, but its answer is too large to cut to size "
+                f"within the {self._settings.call_timeout:g} s deadline. Next step: narrow the request (filters, a "
+                "smaller limit, or one object by id)."
+            )
+        fitted, notes = fitted_and_notes
+        return types.CallToolResult(
+            content=self._shown(call, fitted, notes, status),
+            structured_content=fitted if isinstance(fitted, dict) else None,
+        )
+
+    def _matches_schema(self, entry: ToolEntry, fitted: Any) -> bool:
+        if entry.tool.output_schema is None:
+            return True
+        return isinstance(fitted, dict) and self._schemas.accepts(entry.tool, fitted)
+
+    def _shown(self, call: PreparedCall, fitted: Any, notes: list[str], status: int) -> list[types.ContentBlock]:
+        """The data as compact JSON, the notes on what was cut, and links to the resources it names."""
         content: list[types.ContentBlock] = [types.TextContent(text=compact_json(fitted))]
         if status == 202:
             notes.insert(0, "PostHog is still computing this (HTTP 202): call again shortly for the final result.")
         if notes:
             content.append(types.TextContent(text="Note: " + " ".join(notes)))
         content.extend(self._links(call.operation, call.project_id, fitted))
-        return types.CallToolResult(content=content, structured_content=fitted if isinstance(fitted, dict) else None)
+        return content
 
     @staticmethod
     def _links(operation: Operation, project_id: str, data: Any) -> list[types.ContentBlock]:
@@ -161,7 +247,9 @@ class ToolExecutor:
             )
         return links
 
-    async def _converse(self, call: PreparedCall, target: Target, progress: Progress) -> types.CallToolResult:
+    async def _converse(
+        self, entry: ToolEntry, call: PreparedCall, target: Target, progress: Progress, started: float
+    ) -> types.CallToolResult:
         """Start or continue a PostHog AI conversation and wait for its answer, reporting progress."""
         conversation_id = str(call.body.get("conversation") or uuid.uuid4())
         trace_id = str(call.body.get("trace_id") or uuid.uuid4())
@@ -170,22 +258,33 @@ class ToolExecutor:
         await progress(0.0, "sending the message to PostHog AI")
         try:
             async with self._http.open_stream(target, call.request(accept="text/event-stream")) as response:
-                await read_turn(response, turn, progress)
+                await read_turn(response, turn, progress, max_bytes=self._settings.max_response_bytes)
         except UpstreamFailure as failure:
             if turn.events == 0:
                 raise
-            return self._turn_result(call, turn, "interrupted", str(failure))
+            return await self._turn_result(call, turn, "interrupted", str(failure), started)
         if turn.failure is not None:
-            return self._turn_result(call, turn, "failed", turn.failure)
+            return await self._turn_result(call, turn, "failed", turn.failure, started)
         if not turn.completed:
-            return self._turn_result(call, turn, "interrupted", "the stream closed before the final answer arrived")
-        return self._success(call, turn.summary("completed"), status=200)
+            return await self._turn_result(
+                call, turn, "interrupted", "the stream closed before the final answer arrived", started
+            )
+        return await self._success(entry, call, turn.summary("completed"), status=200, started=started)
 
-    def _turn_result(self, call: PreparedCall, turn: ConversationTurn, status: str, why: str) -> types.CallToolResult:
-        summary = turn.summary("failed" if status == "failed" else "interrupted")
-        text = (
+    async def _turn_result(
+        self, call: PreparedCall, turn: ConversationTurn, status: str, why: str, started: float
+    ) -> types.CallToolResult:
+        """The failure first (id, what happened, next step), then as much of what arrived as the budget allows."""
+        head = (
             f"{call.operation.name} {status}: {why.rstrip('.')}. Conversation {turn.conversation_id} "
-            f"(received {turn.events} events). What arrived:\n{compact_json(summary)}\n"
-            "Next step: check it with conversations_get; send the message again once its status is idle."
+            f"(received {turn.events} events).\n"
+            "Next step: check it with conversations_get; send the message again once its status is idle.\n"
         )
-        return error_result(text)
+        summary = turn.summary("failed" if status == "failed" else "interrupted")
+        room = max(self._settings.result_budget_chars - len(head) - 200, self._settings.result_budget_chars // 2)
+        fitted_and_notes = await self._fit(call, summary, started, budget=room)
+        if fitted_and_notes is None:
+            return error_result(head + "What arrived is too large to show here; read it with conversations_get.")
+        fitted, notes = fitted_and_notes
+        note = (" (cut: " + " ".join(notes) + " Read the whole conversation with conversations_get.)") if notes else ""
+        return error_result(f"{head}What arrived{note}:\n{compact_json(fitted)}")

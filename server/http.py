@@ -8,22 +8,24 @@ calls that are safe to repeat, a bound on response size, and one log line.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import anyio
+import anyio.to_thread
 import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_base, wait_random_exponential
 
-from . import SERVER_NAME, __version__
+from . import SERVER_NAME, __version__, json_text
 from .config import Settings
+from .logs import one_line
 from .target import Target
 from .upstream_errors import UpstreamFailure, parse_error_body, wait_hint_seconds
 
@@ -33,6 +35,7 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _FOLLOW_ANY_METHOD = frozenset({307, 308})
 _FOLLOW_GET_ONLY = frozenset({301, 302, 303})
 MAX_SAME_ORIGIN_REDIRECTS = 3
+PARSE_IN_THREAD_BYTES = 1_000_000
 
 QueryValue = str | int | float | bool | Sequence[str]
 
@@ -129,6 +132,7 @@ class PostHogHTTP:
                 max_connections=settings.max_concurrency, max_keepalive_connections=settings.max_concurrency
             ),
             headers={"User-Agent": f"{SERVER_NAME}/{__version__}"},
+            cookies=_no_cookies(),
         )
 
     async def aclose(self) -> None:
@@ -204,7 +208,10 @@ class PostHogHTTP:
     async def _attempt(self, target: Target, request: UpstreamRequest) -> UpstreamResponse:
         async with self._limiter, self._open(target, request) as response:
             raw = await self._read_capped(response)
+        if len(raw) <= PARSE_IN_THREAD_BYTES:
             return self._interpret(response, raw)
+        # a big answer is parsed off the event loop, so other calls keep being answered meanwhile
+        return await anyio.to_thread.run_sync(self._interpret, response, raw, abandon_on_cancel=True)
 
     @asynccontextmanager
     async def open_stream(self, target: Target, request: UpstreamRequest) -> AsyncGenerator[httpx2.Response]:
@@ -261,8 +268,10 @@ class PostHogHTTP:
         url = self.url_for(target, request)
         method = request.method
         body = request.json_body
+        params: Mapping[str, QueryValue] | None = request.params
         for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
-            outgoing = self._build(target, request, url, method, body)
+            outgoing = self._build(target, request, url, method, body, params)
+            params = None  # a redirect's Location already carries the query it wants: never append ours again
             try:
                 response = await self._client.send(outgoing, stream=True)
             except httpx2.ConnectTimeout as error:
@@ -297,13 +306,21 @@ class PostHogHTTP:
                 await response.aclose()
         raise UpstreamFailure("redirect", "too many redirects")
 
-    def _build(self, target: Target, request: UpstreamRequest, url: str, method: str, body: Any) -> httpx2.Request:
+    def _build(
+        self,
+        target: Target,
+        request: UpstreamRequest,
+        url: str,
+        method: str,
+        body: Any,
+        params: Mapping[str, QueryValue] | None,
+    ) -> httpx2.Request:
         """The request as it goes on the wire; arguments that cannot be encoded fail here, before any I/O."""
         try:
             return self._client.build_request(
                 method,
                 url,
-                params=dict(request.params) or None,
+                params=dict(params or {}) or None,
                 json=body,
                 headers=self._headers(target, url, request.accept),
             )
@@ -355,7 +372,9 @@ class PostHogHTTP:
                 return UpstreamResponse(status, None, 1)
             raise UpstreamFailure("invalid_body", f"PostHog answered {status} with an empty body", status=status)
         try:
-            data = json.loads(raw)
+            data = json_text.loads(raw)
+        except json_text.TooDeep as error:
+            raise UpstreamFailure("too_deep", str(error), status=status) from None
         except ValueError:
             kind = "an HTML page" if "html" in content_type or raw.lstrip()[:1] == b"<" else "a body that is not JSON"
             raise UpstreamFailure(
@@ -368,7 +387,7 @@ class PostHogHTTP:
         reason = httpx2.codes.get_reason_phrase(status) or "error"
         if body is not None:
             text = body.detail or body.error or body.code or reason
-            return f"PostHog answered {status} {reason}: {text}"
+            return f"PostHog answered {status} {reason}: {_shortened(text)}"
         if "html" in content_type or raw.lstrip()[:1] == b"<":
             return f"PostHog answered {status} {reason} with an HTML error page"
         return f"PostHog answered {status} {reason}" + (f": {_excerpt(raw)}" if raw.strip() else "")
@@ -396,5 +415,15 @@ def _log_status(failure: UpstreamFailure) -> int | str:
 
 
 def _excerpt(raw: bytes, limit: int = 160) -> str:
-    text = raw.decode("utf-8", errors="replace").strip().replace("\n", " ")
+    return _shortened(one_line(raw[: limit * 4].decode("utf-8", errors="replace").strip()), limit)
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    """The first line of the message stays short: the whole detail follows under "PostHog said"."""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _no_cookies() -> CookieJar:
+    """A jar that keeps nothing: a ``Set-Cookie`` from PostHog or a proxy is never stored, so never replayed
+    (with one client for every target, a cookie could otherwise carry one caller's session to another)."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))

@@ -1,30 +1,42 @@
-"""Logging to stderr only (stdout carries the MCP protocol), with the API key scrubbed from every line."""
+"""Logging to stderr only (stdout carries the MCP protocol), with the API key scrubbed from every line and every
+message kept on one line (upstream text with newlines cannot forge log lines)."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from pydantic import SecretStr
 
 LOGGER_NAME = "posthog_environments_mcp"
 _MASK = "phx_***"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x1b``), so it stays on one
+    line of a log or of a message's first line."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class RedactSecrets(logging.Filter):
-    """Defence in depth: even if a key slipped into a message or argument, it is masked before output."""
+    """Defence in depth: even if a key slipped into a message or argument, it is masked before output; every
+    message is escaped onto one line."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if len(s) >= 8]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, _MASK)
-                record.msg, record.args = message, None
+        message = record.getMessage()
+        cleaned = one_line(message)
+        for secret in self._secrets:
+            cleaned = cleaned.replace(secret, _MASK)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
         return True
 
 

@@ -7,6 +7,10 @@ the tool's output schema.
 The bound holds for any JSON: first the largest lists and texts are halved (typical results have one big part:
 a page of results, a transcript); if many parts are big, every list and text over a shrinking length is cut
 alike; data that still does not fit (thousands of keys) is replaced by an empty value of the same type.
+
+The cost is bounded: a result far over the budget (a 17 MB page) is first pruned in one pass that only visits
+what it keeps (each list is read item by item until the allowance is spent; an object with more keys than the
+budget could show is emptied), so the finer, repeated cuts only ever see a few times the budget.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ _EXECUTOR_NOTE_ROOM = 120
 _CUT = " …[cut]"
 _MAX_DESCRIBED_CUTS = 3
 _MAX_PATH_CHARS = 60
+_PRUNE_FACTOR = 2
+"""Data over ``2 * _PRUNE_FACTOR`` budgets is pruned to about ``_PRUNE_FACTOR`` budgets before the fine cuts."""
+_MIN_SHARE = 64
+_TOO_MANY_FIELDS = -1
+"""Recorded as the original size of an object emptied because its keys alone exceed the budget."""
 
 Path = tuple[str | int, ...]
 
@@ -84,14 +93,19 @@ def fit_to_budget(
     The data and the joined notes together stay within ``budget`` with room for a short note of the caller's.
     ``pageable`` says whether the tool takes ``offset``/``limit`` (``None``: a page with a ``next`` link does).
     """
-    if len(compact_json(original)) <= budget:
+    over_prune = 2 * _PRUNE_FACTOR * budget
+    at_least = _size_at_least(original, over_prune)  # never a full walk of a huge value
+    if at_least <= budget and len(compact_json(original)) <= budget:
         return original, []
+    cuts: dict[Path, int] = {}
+    results = _results(original)
+    page_size = len(results) if results is not None else None
+    if at_least > over_prune:
+        original = _prune(original, _PRUNE_FACTOR * budget, (0,), cuts)
     holder: list[Any] = [json.loads(compact_json(original))]  # a private copy we may cut, under one parent
     target = max(budget - _NOTE_ROOM, budget // 2)
-    page_size: int | None = None
     if _results(holder[0]) is not None:
-        page_size = _cut_page(holder[0], target)
-    cuts: dict[Path, int] = {}
+        _cut_page(holder[0], target)
     _halve_largest(holder, target, cuts)
     if len(compact_json(holder[0])) > target:
         _shrink_everywhere(holder, target, cuts)
@@ -109,6 +123,86 @@ def fit_to_budget(
         notes.append(_page_note(len(kept), page_size, offset, can_page))
     notes.extend(_cut_notes(holder, cuts))
     return holder[0], _bounded(notes, budget - target - _EXECUTOR_NOTE_ROOM)
+
+
+def _size_at_least(node: Any, cap: int) -> int:
+    """A lower bound of ``len(compact_json(node))`` (escapes are not counted), exact up to ``cap``; it stops
+    reading once past ``cap``, so sizing a 17 MB value costs as little as sizing a small one."""
+    total = 0
+    pending: list[Any] = [node]
+    while pending and total <= cap:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, dict):
+            fields = cast(dict[str, Any], item)
+            total += 1 + len(fields)
+            for key, value in fields.items():
+                total += len(key) + 3
+                pending.append(value)
+                if total > cap:
+                    break
+        elif isinstance(item, list):
+            items = cast(list[Any], item)
+            total += 1 + len(items)
+            pending.extend(items[: cap - total + 1] if total <= cap else ())
+        elif item is None or isinstance(item, bool):
+            total += 5
+        else:
+            total += len(str(item))
+    return total
+
+
+def _prune(node: Any, allowance: int, path: Path, cuts: dict[Path, int]) -> Any:
+    """A copy of ``node`` of roughly at most ``allowance`` characters, reading only what it keeps.
+
+    Small parts are shared with ``node``, not copied: the caller copies the (small) result before cutting it.
+    """
+    if isinstance(node, str):
+        if len(node) <= allowance:
+            return node
+        cuts.setdefault(path, len(node))
+        return _cut_text(node, allowance)
+    if isinstance(node, list):
+        return _prune_list(cast(list[Any], node), allowance, path, cuts)
+    if isinstance(node, dict):
+        return _prune_dict(cast(dict[str, Any], node), allowance, path, cuts)
+    return node
+
+
+def _prune_list(items: list[Any], allowance: int, path: Path, cuts: dict[Path, int]) -> list[Any]:
+    kept: list[Any] = []
+    used = 2
+    for item in items:
+        size = _size_at_least(item, allowance) + 1
+        if used + size > allowance:
+            break
+        kept.append(item)
+        used += size
+    if not kept and items:
+        kept = [_prune(items[0], allowance, (*path, 0), cuts)]
+    if len(kept) < len(items):
+        cuts.setdefault(path, len(items))
+    return kept
+
+
+def _prune_dict(fields: dict[str, Any], allowance: int, path: Path, cuts: dict[Path, int]) -> dict[str, Any]:
+    """Small values are kept whole; the big ones share what is left of the allowance equally."""
+    if len(fields) * 4 > allowance or sum(len(key) + 4 for key in fields) > allowance:
+        cuts.setdefault(path, _TOO_MANY_FIELDS)
+        return {}
+    sizes = {key: _size_at_least(value, allowance) for key, value in fields.items()}
+    if sum(sizes.values()) <= allowance:
+        return fields
+    pruned = dict(fields)
+    remaining = allowance
+    by_size = sorted(sizes, key=sizes.__getitem__)
+    for index, key in enumerate(by_size):
+        share = max(remaining // (len(by_size) - index), _MIN_SHARE)
+        if sizes[key] > share:
+            pruned[key] = _prune(fields[key], share, (*path, key), cuts)
+        remaining -= min(sizes[key], share)
+    return pruned
 
 
 def _results(data: Any) -> list[Any] | None:
@@ -179,7 +273,9 @@ def _cut_notes(holder: list[Any], cuts: dict[Path, int]) -> list[str]:
             value = _get(holder, path)
         except (IndexError, KeyError):
             continue  # inside a part that was cut away later
-        if isinstance(value, list):
+        if original == _TOO_MANY_FIELDS:
+            notes.append(f"`{_describe(path)}` has too many fields to show; narrow the request to see it.")
+        elif isinstance(value, list):
             notes.append(f"`{_describe(path)}` cut to its first {len(cast(list[Any], value))} of {original} items.")
         elif isinstance(value, str):
             kept = len(value) - len(_CUT)
@@ -202,8 +298,8 @@ def _bounded(notes: list[str], room: int) -> list[str]:
     return kept
 
 
-def _cut_page(page: dict[str, Any], target: int) -> int:
-    """Keep the largest prefix of ``results`` that fits (at least one item); returns the page's size."""
+def _cut_page(page: dict[str, Any], target: int) -> None:
+    """Keep the largest prefix of ``results`` that fits (at least one item)."""
     items = cast(list[Any], page["results"])
     low, high = 0, len(items)
     while low < high:  # the largest prefix that fits
@@ -214,7 +310,6 @@ def _cut_page(page: dict[str, Any], target: int) -> int:
         else:
             high = middle - 1
     page["results"] = items[: max(low, 1)] if items else []
-    return len(items)
 
 
 def _page_note(keep: int, total: int, offset: int | None, pageable: bool) -> str:

@@ -10,15 +10,32 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
+
+from pydantic import ValidationError
 
 from ..schemas.common import PostHogErrorBody
+from . import json_text
 from .config import KEY_HELP
 
 FailureKind = Literal[
-    "http", "network", "timeout", "invalid_body", "too_large", "redirect", "stream", "not_configured", "unsendable"
+    "http",
+    "network",
+    "timeout",
+    "invalid_body",
+    "too_large",
+    "too_deep",
+    "redirect",
+    "stream",
+    "not_configured",
+    "unsendable",
 ]
-"""``unsendable``: the arguments cannot be put on the wire (a URL over httpx's limit, unpaired surrogates, NaN)."""
+"""``unsendable``: the arguments cannot be put on the wire (a URL over httpx's limit, unpaired surrogates, NaN).
+``too_deep``: PostHog's JSON nests deeper than ``json_text.MAX_DEPTH`` levels."""
+
+_ERROR_FIELDS = ("type", "code", "detail", "attr", "error")
+MAX_SAID_CHARS = 4000
+"""Characters of each field of PostHog's error body shown to the agent; the rest is cut with a notice."""
 
 _MAY_HAVE_APPLIED_KINDS = frozenset({"network", "timeout", "stream", "invalid_body", "too_large"})
 _MAY_HAVE_APPLIED_STATUSES = frozenset({502, 504})
@@ -55,18 +72,38 @@ class UpstreamFailure(Exception):
         return self.message
 
 
+def _as_text(value: Any) -> str | None:
+    """A field of any JSON shape as text: ``["a", "b"]`` or ``{"x": 1}`` are shown as their compact JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def parse_error_body(raw: bytes) -> PostHogErrorBody | None:
-    """PostHog's ``{type,code,detail,attr}``, or the bare ``{detail}`` / ``{error}`` shapes; None otherwise."""
+    """PostHog's ``{type,code,detail,attr}``, or the bare ``{detail}`` / ``{error}`` shapes; None otherwise.
+
+    Fields of any JSON shape (``{"detail": ["…"]}``, numbers, objects) are kept as their JSON text, so an odd
+    error body is still shown to the agent as PostHog's words and never fails validation here."""
     try:
-        data = json.loads(raw)
+        data = json_text.loads(raw)
     except ValueError:
         return None
     if not isinstance(data, dict):
         return None
-    body = PostHogErrorBody.model_validate(data)
+    fields = cast(dict[str, Any], data)
+    try:
+        body = PostHogErrorBody.model_validate({name: _as_text(fields.get(name)) for name in _ERROR_FIELDS})
+    except ValidationError:  # pragma: no cover - every field is text or None by now
+        return None
     if body.detail is None and body.error is None and body.type is None:
         return None
     return body
+
+
+def _said(value: str) -> str:
+    if len(value) <= MAX_SAID_CHARS:
+        return value
+    return value[:MAX_SAID_CHARS] + f" …[cut: {len(value) - MAX_SAID_CHARS} more characters of PostHog's text]"
 
 
 def wait_hint_seconds(detail: str | None) -> float | None:
@@ -100,6 +137,11 @@ def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str
         return (
             "PostHog redirected to another address, which this server does not follow with your key. "
             "Set POSTHOG_HOST to the host your PostHog is served from (e.g. https://eu.posthog.com)."
+        )
+    if failure.kind == "too_deep":
+        return (
+            "PostHog's answer cannot be shown safely. Narrow the request (a smaller limit, fewer fields, or one "
+            "object by id) so the deeply nested part is left out."
         )
     if failure.kind in ("invalid_body", "too_large", "stream"):
         return "Try again; if it persists, check that POSTHOG_HOST points at PostHog itself and not a proxy."
@@ -153,7 +195,10 @@ def advice(
     if failure.status is not None:
         lines.append(f"HTTP status: {failure.status}")
     if failure.body is not None:
-        fields = failure.body.model_dump(include={"type", "code", "detail", "attr", "error"}, exclude_none=True)
+        fields = {
+            name: _said(value)
+            for name, value in failure.body.model_dump(include=set(_ERROR_FIELDS), exclude_none=True).items()
+        }
         if fields:
             lines.append("PostHog said: " + json.dumps(fields, ensure_ascii=False))
     if failure.attempts > 1:

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from typing import Any, cast
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 _MAX_SHOWN_INPUT = 60
+_MAX_NAME_CHARS = 80
+MAX_LISTED_ERRORS = 20
+"""Fields described one by one; beyond, one line says how many more (a huge bad argument can fail 100k times)."""
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:
-    parts = [f"[{part}]" if isinstance(part, int) else str(part) for part in loc]
-    return ".".join(parts).replace(".[", "[") or "(arguments)"
+    parts = [f"[{part}]" if isinstance(part, int) else str(part)[:_MAX_NAME_CHARS] for part in loc]
+    name = ".".join(parts).replace(".[", "[") or "(arguments)"
+    return repr(name)[1:-1] if len(name) <= _MAX_NAME_CHARS else repr(name[:_MAX_NAME_CHARS])[1:-1] + "…"
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    """A short repr, computed from a prefix: a 10 MB argument is never rendered whole."""
+    if isinstance(value, str) and len(value) > _MAX_SHOWN_INPUT:
+        return repr(value[:_MAX_SHOWN_INPUT]) + "…"
+    if isinstance(value, list | dict) and len(cast(Sized, value)) > _MAX_SHOWN_INPUT:
+        return f"a {type(cast(object, value)).__name__} of {len(cast(Sized, value))} items"
+    text = repr(cast(object, value))
     return text if len(text) <= _MAX_SHOWN_INPUT else text[:_MAX_SHOWN_INPUT] + "…"
 
 
@@ -95,17 +105,21 @@ def format_validation_error(tool: str, error: ValidationError, schema: dict[str,
     """One line per field; for a value that fails an ``X | None`` union, the "should be None" branch is noise."""
     lines = [f"Invalid arguments for {tool}; nothing was sent to PostHog. Fix these and call again:"]
     seen: set[tuple[int | str, ...]] = set()
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    for detail in details:
         loc = _clean_loc(tuple(detail["loc"]), schema)
-        if loc in seen or (detail["type"] == "none_required" and _has_other(error, loc, schema)):
+        if loc in seen or (detail["type"] == "none_required" and _has_other(details, loc, schema)):
             continue
         seen.add(loc)
+        if len(seen) > MAX_LISTED_ERRORS:
+            lines.append(
+                f"- … and {error.error_count() - MAX_LISTED_ERRORS} more problems of the same kind are not listed: "
+                "fix the ones above (or shorten the argument) and call again to see what remains."
+            )
+            break
         lines.append(describe_error({**detail, "loc": loc}, schema))
     return "\n".join(lines)
 
 
-def _has_other(error: ValidationError, loc: tuple[int | str, ...], schema: dict[str, Any]) -> bool:
-    return any(
-        d["type"] != "none_required" and _clean_loc(tuple(d["loc"]), schema) == loc
-        for d in error.errors(include_url=False)
-    )
+def _has_other(details: list[ErrorDetails], loc: tuple[int | str, ...], schema: dict[str, Any]) -> bool:
+    return any(d["type"] != "none_required" and _clean_loc(tuple(d["loc"]), schema) == loc for d in details)

@@ -94,3 +94,23 @@ async def test_cancelled_call_frees_the_only_slot(client: Client, sandbox: Sandb
         recording = structured(await client.call_tool("desktop_recordings_get", {"id": READY}))
     assert recording["id"] == READY
     assert watch.elapsed < FAST["read_timeout"]  # the stream had more than a second left to run
+
+
+@pytest.mark.anyio
+async def test_a_lone_surrogate_from_posthog_does_not_kill_the_process(client: Client, sandbox: SandboxServer) -> None:
+    """It used to: ``json`` turns ``"\\ud800"`` into a lone surrogate, which the stdio writer cannot encode as
+    UTF-8, and the whole process died ("Connection closed" for every later call)."""
+    body = f'{{"id": "{READY}", "notes": "lone \\ud800 surrogate", "meeting_title": "\\udc00"}}'
+    sandbox.state.inject(Fault(method="GET", path=RECORDING_PATH, kind="raw_json", body=body))
+    sandbox.state.inject(
+        Fault(method="GET", path="endpoints", kind="raw_json", status=400, body='{"detail": "bad \\ud800"}')
+    )
+
+    recording = structured(await client.call_tool("desktop_recordings_get", {"id": READY}))
+    failed = await client.call_tool("endpoints_list", {})
+
+    assert recording["notes"] == "lone \ufffd surrogate"
+    assert recording["meeting_title"] == "\ufffd"
+    assert failed.is_error
+    assert "bad \ufffd" in text_of(failed)
+    await still_answering(client)

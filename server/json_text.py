@@ -1,0 +1,93 @@
+"""Reading JSON from PostHog so that no answer can crash or hang the server.
+
+Whatever bytes arrive, decoding gives Python data that is safe to pass on: invalid UTF-8 and unpaired
+surrogate escapes (``"\\ud800"``, which ``json`` turns into a lone surrogate that no UTF-8 writer can encode,
+killing the stdio transport) become U+FFFD; ``NaN``/``Infinity`` (and numbers too large for a float) become
+``null``, so the text we send is valid JSON; nesting deeper than ``MAX_DEPTH`` is refused with ``TooDeep``
+before anything walks it recursively.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+MAX_DEPTH = 128
+"""Deepest nesting accepted from PostHog; far beyond any real answer, far below Python's recursion limit."""
+
+REPLACEMENT = "\ufffd"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_HUGE_EXPONENT = re.compile(rb"[eE][+-]?\d{3}")
+_STRING_SKELETON = re.compile(rb'"[^"]*"')
+_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+_STRUCTURE = b'"[]{}'
+_NOT_STRUCTURE = bytes(set(range(256)) - set(_STRUCTURE))
+
+
+class TooDeep(ValueError):
+    """PostHog's JSON nests deeper than ``MAX_DEPTH``."""
+
+    def __init__(self, limit: int = MAX_DEPTH) -> None:
+        super().__init__(f"PostHog's answer nests deeper than {limit} levels")
+        self.limit = limit
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every unpaired surrogate replaced by U+FFFD (a no-op copy-free check when there is none)."""
+    return _LONE_SURROGATE.sub(REPLACEMENT, text)
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return _LONE_SURROGATE.search(text) is not None
+
+
+def nests_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON ``data`` nests deeper than ``limit``, without parsing it (all C-speed passes): escaped
+    backslashes and quotes are dropped, then everything but quotes and brackets, then the strings; then the
+    innermost empty pairs are removed once per level, at most ``limit`` times."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = _STRING_SKELETON.sub(b"", unescaped.translate(None, _NOT_STRUCTURE))
+    for _ in range(limit):
+        reduced = _EMPTY_PAIR.sub(b"", skeleton)
+        if not reduced or reduced == skeleton:
+            return False  # fully reduced within the limit, or unbalanced (json.loads will say so)
+        skeleton = reduced
+    return True
+
+
+def _finite_or_none(raw: str) -> float | None:
+    value = float(raw)
+    return value if math.isfinite(value) else None
+
+
+def _null_constant(_name: str) -> None:
+    return None
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse PostHog's JSON safely (see the module docstring); raises ``ValueError`` (``TooDeep`` included)."""
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    if nests_deeper_than(data):
+        raise TooDeep
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    parse_float = _finite_or_none if _HUGE_EXPONENT.search(data) else None
+    try:
+        parsed = json.loads(text, parse_constant=_null_constant, parse_float=parse_float)
+    except RecursionError:
+        raise TooDeep from None
+    if _SURROGATE_ESCAPE.search(data):
+        parsed = clean_data(parsed)
+    return parsed
+
+
+def clean_data(data: Any) -> Any:
+    """``data`` with unpaired surrogates replaced in every string and key (one dump and parse, C speed)."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=True)
+    if not has_lone_surrogate(text):
+        return data
+    return json.loads(clean_text(text), parse_constant=_null_constant)
