@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
+import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -122,20 +124,20 @@ def contents_for(
     how = _how_to_get_the_rest(ref)
     if ref.kind == "transcript":
         text = render_transcript(
-            data, project_id=ref.project_id, recording_uri=recording_uri(ref.project_id, ref.object_id)
+            data, project_id=ref.project_id, recording_uri=recording_uri(ref.project_id, ref.object_id), limit=budget
         )
         return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=fit_document(text, budget, how))]
     if ref.kind == "recording":
-        text = render_recording(data, project_id=ref.project_id)
+        text = render_recording(data, project_id=ref.project_id, limit=budget)
     else:
-        text = render_conversation(data, project_id=ref.project_id)
-    raw = compact_json(data)
+        text = render_conversation(data, project_id=ref.project_id, limit=budget)
+    raw = compact_json(data) if len(text) < budget else ""
     if len(text) + len(raw) <= budget:
         return [
             types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text),
             types.TextResourceContents(uri=uri, mime_type=JSON, text=raw),
         ]
-    left_out = f"_[The raw JSON object ({len(raw):,} characters) is left out to stay within the budget. {how}]_\n"
+    left_out = f"_[The raw JSON object is left out to stay within the budget. {how}]_\n"
     text = fit_document(text + "\n" + left_out, budget, how)
     return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text)]
 
@@ -152,4 +154,7 @@ async def read_resource(
         data = await reader.fetch(target, collection, ref.project_id, ref.object_id)
     except UpstreamFailure as failure:
         raise read_error(uri, failure, collection, protocol_version) from failure
-    return types.ReadResourceResult(contents=[*contents_for(ref, uri, data, budget=budget)])
+    # Rendering is linear in the object (and bounded by the budget); a worker thread keeps a big one from
+    # holding up other requests on the event loop.
+    contents = await anyio.to_thread.run_sync(partial(contents_for, ref, uri, data, budget=budget))
+    return types.ReadResourceResult(contents=[*contents])

@@ -11,7 +11,7 @@ than any backtick run inside them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -209,22 +209,38 @@ def _recording_duration(recording: Mapping[str, Any]) -> str | None:
     return None
 
 
-def transcript_lines(recording: Mapping[str, Any]) -> list[str]:
-    """One quoted line per segment: ``> [00:01:23] Alice: text``; segment text is kept to one line."""
+def _bounded(chunks: Iterable[Sequence[str]], limit: int | None) -> list[str]:
+    """The lines of ``chunks`` until they pass ``limit`` characters: later chunks are never rendered, so a huge
+    object costs no more work than the budget it will be cut to (``fit_document`` marks the cut)."""
     lines: list[str] = []
+    used = 0
+    for chunk in chunks:
+        lines += chunk
+        used += sum(len(line) + 1 for line in chunk)
+        if limit is not None and used > limit:
+            break
+    return lines
+
+
+def _segment_lines(recording: Mapping[str, Any]) -> Iterator[list[str]]:
     for segment in _mappings(recording, "transcript_segments"):
         text = _text(segment, "text")
         if text is None:
             continue
         speaker = inline(one_line(_text(segment, "speaker") or "Unknown speaker"))
-        lines.append(f"> {clock(_number(segment, 'timestamp'))} {speaker}: {inline(one_line(text))}")
+        yield [f"> {clock(_number(segment, 'timestamp'))} {speaker}: {inline(one_line(text))}"]
+
+
+def transcript_lines(recording: Mapping[str, Any], limit: int | None = None) -> list[str]:
+    """One quoted line per segment: ``> [00:01:23] Alice: text``; segment text is kept to one line."""
+    lines = _bounded(_segment_lines(recording), limit)
     if not lines and _text(recording, "transcript_text"):
         lines = quote(cast(str, recording["transcript_text"]))
     return lines
 
 
-def _transcript_section(recording: Mapping[str, Any], heading: str) -> list[str]:
-    lines = transcript_lines(recording)
+def _transcript_section(recording: Mapping[str, Any], heading: str, limit: int | None) -> list[str]:
+    lines = transcript_lines(recording, limit)
     count = len(_mappings(recording, "transcript_segments"))
     out = [f"{heading} ({count} segment{'s' if count != 1 else ''})" if count else heading, ""]
     if lines:
@@ -238,22 +254,27 @@ def _transcript_section(recording: Mapping[str, Any], heading: str) -> list[str]
     return out
 
 
-def _tasks(recording: Mapping[str, Any]) -> list[str]:
-    tasks = _mappings(recording, "extracted_tasks")
-    if not tasks:
-        return []
-    out = [f"## Tasks ({len(tasks)})", ""]
+def _task_lines(tasks: Sequence[Mapping[str, Any]]) -> Iterator[list[str]]:
     for number, task in enumerate(tasks, start=1):
-        out.append(f"> {number}. {neutralise(one_line(_text(task, 'title') or '(untitled task)'))}")
+        out = [f"> {number}. {neutralise(one_line(_text(task, 'title') or '(untitled task)'))}"]
         if assignee := _text(task, "assignee"):
             out.append(f">    Assignee: {inline(one_line(assignee))}")
         if description := _text(task, "description"):
             out += [f">    {line[2:]}" if line != ">" else ">" for line in quote(description)]
-    return [*out, ""]
+        yield out
 
 
-def render_recording(recording: Mapping[str, Any], *, project_id: str) -> str:
-    """The whole recording as a document: facts first, then participants, summary, tasks and transcript."""
+def _tasks(recording: Mapping[str, Any], limit: int | None) -> list[str]:
+    tasks = _mappings(recording, "extracted_tasks")
+    if not tasks:
+        return []
+    return [f"## Tasks ({len(tasks)})", "", *_bounded(_task_lines(tasks), limit), ""]
+
+
+def render_recording(recording: Mapping[str, Any], *, project_id: str, limit: int | None = None) -> str:
+    """The whole recording as a document: facts first, then participants, summary, tasks and transcript.
+
+    With ``limit``, long lists stop being rendered once the document passes that many characters."""
     participants = [p for p in _items(recording, "participants") if isinstance(p, str) and p.strip()]
     video = _text(recording, "video_url")
     size = _number(recording, "video_size_bytes")
@@ -282,18 +303,20 @@ def render_recording(recording: Mapping[str, Any], *, project_id: str) -> str:
     if error := _text(recording, "error_message"):
         out += ["## Error", "", *quote(error), ""]
     out += [f"## Participants ({len(participants)})", ""]
-    out += [f"> - {neutralise(one_line(p))}" for p in participants] or ["_None listed._"]
+    out += _bounded(([f"> - {neutralise(one_line(p))}"] for p in participants), limit) or ["_None listed._"]
     out.append("")
     if summary := _text(recording, "summary"):
         out += ["## Summary", "", *quote(summary), ""]
-    out += _tasks(recording)
+    out += _tasks(recording, limit)
     if notes := _text(recording, "notes"):
         out += ["## Notes", "", *quote(notes), ""]
-    out += _transcript_section(recording, "## Transcript")
+    out += _transcript_section(recording, "## Transcript", limit)
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_transcript(recording: Mapping[str, Any], *, project_id: str, recording_uri: str) -> str:
+def render_transcript(
+    recording: Mapping[str, Any], *, project_id: str, recording_uri: str, limit: int | None = None
+) -> str:
     """The transcript alone, with just enough context to know whether more is coming."""
     out = [
         "# Meeting transcript",
@@ -307,7 +330,7 @@ def render_transcript(recording: Mapping[str, Any], *, project_id: str, recordin
         *_field("Status", _enum(_text(recording, "status"), RECORDING_STATUSES)),
         *_field("Started", when(_text(recording, "started_at"))),
         "",
-        *_transcript_section(recording, "## Transcript"),
+        *_transcript_section(recording, "## Transcript", limit),
     ]
     return "\n".join(out).rstrip() + "\n"
 
@@ -372,7 +395,7 @@ def _message(number: int, message: Mapping[str, Any], tool_names: Mapping[str, s
     return [f"### {number}. {label}", "", line, ""]
 
 
-def render_conversation(conversation: Mapping[str, Any], *, project_id: str) -> str:
+def render_conversation(conversation: Mapping[str, Any], *, project_id: str, limit: int | None = None) -> str:
     """The dialogue in order; every message appears, non-text ones summarised in one line."""
     messages = _mappings(conversation, "messages")
     user = conversation.get("user")
@@ -408,18 +431,17 @@ def render_conversation(conversation: Mapping[str, Any], *, project_id: str) -> 
     if not messages:
         out.append("_No messages yet._")
     names = _tool_names(messages)
-    for number, message in enumerate(messages, start=1):
-        out += _message(number, message, names)
+    out += _bounded((_message(n, message, names) for n, message in enumerate(messages, start=1)), limit)
     return "\n".join(out).rstrip() + "\n"
 
 
 # -- size budget -------------------------------------------------------------------------------------------------
 
 
-def cut_notice(total: int, shown: int, how: str) -> str:
+def cut_notice(budget: int, shown: int, how: str) -> str:
     return (
-        f"_[Cut: this document has {total:,} characters and only the first {shown:,} fit the resource budget "
-        f"(POSTHOG_MCP_RESULT_BUDGET_CHARS). {how}]_"
+        f"_[Cut: this document is longer than the resource budget of {budget:,} characters "
+        f"(POSTHOG_MCP_RESULT_BUDGET_CHARS); only its first {shown:,} are shown. {how}]_"
     )
 
 
@@ -428,7 +450,7 @@ def fit_document(markdown: str, budget: int, how: str) -> str:
     to get the rest. Cut at a line break, so a quoted line is never left half-open."""
     if len(markdown) <= budget:
         return markdown
-    room = max(0, budget - len(cut_notice(len(markdown), budget, how)) - 2)
+    room = max(0, budget - len(cut_notice(budget, budget, how)) - 2)
     head = markdown[:room]
     head = head[: head.rfind("\n") + 1] if "\n" in head else ""
-    return head + "\n" + cut_notice(len(markdown), len(head), how) + "\n"
+    return head + "\n" + cut_notice(budget, len(head), how) + "\n"

@@ -244,7 +244,7 @@ async def test_a_huge_recording_is_cut_to_one_budget_with_a_notice(
         assert sum(len(c.text) for c in texts) <= budget, "Markdown and JSON share one budget"
         assert [c.mime_type for c in texts] == ["text/markdown"], "the JSON repeating the document is left out"
         markdown = texts[0].text
-        assert "_[Cut: this document has" in markdown
+        assert "_[Cut: this document is longer than the resource budget" in markdown
         assert "`desktop_recordings_get`" in markdown
         assert HIRING in markdown.splitlines()[-1]
         assert all(line.startswith(">") or not line.startswith("Segment") for line in markdown.splitlines())
