@@ -192,6 +192,17 @@ class SubscriptionManager:
         return frozenset(self._pollers)
 
     @property
+    def diagnostics(self) -> dict[str, int]:
+        """What the manager holds right now; all zero once nobody follows anything (the soak test checks)."""
+        return {
+            "pollers": len(self._pollers),
+            "followed": self.followed,
+            "listen_buses": len(self._listeners),
+            "rate_gates": len(self._gates),
+            "connections_hooked": len(self._hooked),
+        }
+
+    @property
     def followed(self) -> int:
         """Distinct (credential, resource) pairs followed right now."""
         return len({*self._legacy, *self._listening})
