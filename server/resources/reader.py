@@ -43,14 +43,18 @@ class ResourceReader:
     def __init__(self, http: PostHogHTTP) -> None:
         self._http = http
 
-    async def fetch(self, target: Target, collection: Collection, project_id: str, object_id: str) -> dict[str, Any]:
+    async def fetch(
+        self, target: Target, collection: Collection, project_id: str, object_id: str, *, retry: bool = True
+    ) -> dict[str, Any]:
+        """``retry=False`` for polls: one poll is one request (the next tick is the retry), so polling stays
+        within its share of the rate limit even while PostHog answers 429 or 503."""
         api = COLLECTIONS[collection]
         request = UpstreamRequest(
             method="GET",
             project_id=project_id,
             path=render_path(api.item_path, {"id": object_id}),
             template=api.item_path,
-            retry_safe=True,
+            retry_safe=retry,
         )
         data: Any = (await self._http.send(target, request)).data
         if not isinstance(data, dict):

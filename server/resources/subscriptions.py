@@ -131,7 +131,12 @@ class RateGate:
         now = anyio.current_time()
         slot = max(now, self._next)
         self._next = slot + self._spacing
-        await anyio.sleep(slot - now)
+        try:
+            await anyio.sleep(slot - now)
+        except BaseException:  # cancelled (unsubscribed): give the slot back unless a later one was handed out
+            if self._next == slot + self._spacing:
+                self._next = slot
+            raise
 
     def throttled(self, retry_after: float | None) -> float:
         """PostHog said 429: hold every poll of this key for its wait (or a doubling one); returns the pause."""
@@ -337,7 +342,7 @@ class SubscriptionManager:
             gate = self._gates.setdefault(key.credential, RateGate(self._poll_rate))
             await gate.wait()
             try:
-                data = await self._reader.fetch(target, key.collection, key.project_id, key.object_id)
+                data = await self._reader.fetch(target, key.collection, key.project_id, key.object_id, retry=False)
             except UpstreamFailure as failure:
                 if failure.status == 404:
                     logger.info("stopped following %s %s: PostHog no longer has it", key.collection, key.object_id)

@@ -334,7 +334,8 @@ async def test_polling_spends_only_its_share_of_the_rate_limit(sandbox: SandboxS
 
 
 async def test_a_429_pauses_the_keys_polling(sandbox: SandboxServer) -> None:
-    async with connect(sandbox, "inproc", "legacy", poll_interval=INTERVAL, max_retries=0) as client:
+    """With the HTTP layer's retries on (the default), a poll is still one request: the next tick is the retry."""
+    async with connect(sandbox, "inproc", "legacy", poll_interval=INTERVAL) as client:
         sandbox.state.clear_requests()
         sandbox.state.inject(
             Fault(method="GET", path=f"desktop_recordings/{LIVE}", status=429, headers={"Retry-After": "2"})
@@ -344,4 +345,19 @@ async def test_a_429_pauses_the_keys_polling(sandbox: SandboxServer) -> None:
         await anyio.sleep(1.0)
         assert len(object_reads(sandbox, LIVE)) == 1, "no poll while PostHog asked to wait"
         await wait_until(lambda: len(object_reads(sandbox, LIVE)) >= 3, what="polling to resume", seconds=BOUND)
+        await _still_serves(client)
+
+
+async def test_churned_subscriptions_do_not_starve_the_keys_other_pollers(sandbox: SandboxServer) -> None:
+    """Subscribing and unsubscribing in a loop gives each cancelled poller's rate slot back."""
+    async with connect(
+        sandbox, "inproc", "legacy", poll_interval=INTERVAL, poll_rate_limit=600, poll_rate_share=0.1
+    ) as client:
+        await subscribe(client, recording_uri(LIVE))
+        await wait_until(lambda: len(object_reads(sandbox, LIVE)) >= 1, what="the first poll")
+        for n in range(30):
+            await subscribe(client, conversation_uri(_uuid(100 + n)))
+            await unsubscribe(client, conversation_uri(_uuid(100 + n)))
+        before = len(object_reads(sandbox, LIVE))
+        await wait_until(lambda: len(object_reads(sandbox, LIVE)) >= before + 2, what="polling at its pace", seconds=6)
         await _still_serves(client)
