@@ -17,7 +17,7 @@ from ..resource_uris import ResourceRef, parse_uri, recording_uri, transcript_ur
 from ..result_budget import compact_json
 from ..target import Target
 from ..upstream_errors import UpstreamFailure, advice
-from .render import fit_document, render_conversation, render_recording, render_transcript
+from .render import fit_document, link_name, render_conversation, render_recording, render_transcript
 from .templates import BY_TYPE, COLLECTIONS, JSON, MARKDOWN, Collection
 
 RESOURCE_NOT_FOUND = -32002
@@ -93,12 +93,14 @@ def read_error(uri: str, failure: UpstreamFailure, collection: Collection, proto
 
 
 def unknown_uri(uri: str, protocol_version: str | None) -> MCPError:
+    """Echoes the URI on one line and capped: a hostile URI (10,000 digits, line breaks) does not come back whole."""
+    shown = link_name(uri)
     return MCPError(
         not_found_code(protocol_version),
-        f"Resource not found: {uri} is not a resource of this server. Use a URI from resources/list or one of "
+        f"Resource not found: {shown} is not a resource of this server. Use a URI from resources/list or one of "
         "the templates posthog://projects/{project_id}/desktop_recordings/{id}[/transcript] and "
         "posthog://projects/{project_id}/conversations/{id}.",
-        {"uri": uri},
+        {"uri": shown},
     )
 
 

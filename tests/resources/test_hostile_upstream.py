@@ -162,6 +162,8 @@ async def test_hostile_resource_uris_never_reach_posthog(sandbox: SandboxServer,
         expected = types.INVALID_PARAMS if mode == "auto" else RESOURCE_NOT_FOUND
         assert raised.value.error.code == expected
         assert "is not a resource of this server" in raised.value.error.message
+        assert len(raised.value.error.message) < 1_000, "a hostile URI is not echoed whole"
+        assert "\n" not in raised.value.error.message
         assert sandbox.state.requests == []
         await _still_serves(client)
 
