@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from .ids import PROJECT_ID_PATTERN, UUID_PATTERN
+
 
 def _int_to_str(value: object) -> object:
     """Agents often send numeric ids as numbers; PostHog's paths take them as text."""
@@ -17,7 +19,7 @@ ProjectId = Annotated[
     str,
     BeforeValidator(_int_to_str),
     Field(
-        pattern=r"^([0-9]{1,20}|@current)$",
+        pattern=PROJECT_ID_PATTERN,
         description=(
             "Project ID of the project you're trying to access (a number, or '@current'). "
             "Optional when the server has a default project (POSTHOG_PROJECT_ID)."
@@ -26,9 +28,7 @@ ProjectId = Annotated[
     ),
 ]
 
-Uuid = Annotated[
-    str, Field(pattern=r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-]
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN)]
 """A UUID as text. A pattern (not just ``format``) so that validation rejects anything else before a request."""
 
 

@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from .common import ToolInput
 from .fields import JsonObject, Output, UserBasic
+from .ids import ENDPOINT_NAME_PATTERN
 
 SyncFrequency = Literal["5min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"]
 RefreshMode = Literal["blocking", "force_blocking"]
@@ -16,7 +17,7 @@ RefreshMode = Literal["blocking", "force_blocking"]
 EndpointName = Annotated[
     str,
     Field(
-        pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,127}$",
+        pattern=ENDPOINT_NAME_PATTERN,
         description=(
             "URL-safe name of the endpoint: a letter, then letters, digits, '_' or '-', at most 128 characters, "
             "e.g. 'weekly_signups'."

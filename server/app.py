@@ -79,7 +79,7 @@ async def open_state(
     http = PostHogHTTP(settings, transport=transport)
     try:
         async with anyio.create_task_group() as pollers:
-            subscriptions = SubscriptionManager(ResourceReader(http), pollers, poll_interval=settings.poll_interval)
+            subscriptions = SubscriptionManager(ResourceReader(http), pollers, settings=settings)
             try:
                 yield AppState(
                     settings=settings,

@@ -43,6 +43,11 @@ TUNING: Mapping[str, tuple[str, float, float]] = {
     "result_budget_chars": ("POSTHOG_MCP_RESULT_BUDGET_CHARS", 2000, 10_000_000),
     "poll_interval": ("POSTHOG_MCP_POLL_INTERVAL", 0.05, 3600),
     "resource_page_size": ("POSTHOG_MCP_RESOURCE_PAGE_SIZE", 1, 1000),
+    # resource subscriptions (server/resources/subscriptions.py)
+    "max_subscriptions_per_session": ("POSTHOG_MCP_MAX_SUBSCRIPTIONS_PER_SESSION", 1, 10_000),
+    "max_subscriptions": ("POSTHOG_MCP_MAX_SUBSCRIPTIONS", 1, 100_000),
+    "poll_rate_limit": ("POSTHOG_MCP_POLL_RATE_LIMIT", 1, 1_000_000),
+    "poll_rate_share": ("POSTHOG_MCP_POLL_RATE_SHARE", 0.01, 1),
 }
 """Numeric settings read from the environment: field name → (variable, lowest, highest)."""
 
@@ -117,6 +122,14 @@ class Settings:
     """How often subscribed resources are re-read from PostHog (only while someone is subscribed)."""
     resource_page_size: int = 50
     """Resources per ``resources/list`` page."""
+    max_subscriptions_per_session: int = 50
+    """Resources one connection (2025 era) or one listen stream (2026-07-28) may follow."""
+    max_subscriptions: int = 200
+    """Distinct (credential, resource) pairs followed across the whole server."""
+    poll_rate_limit: int = 480
+    """PostHog's rate limit per key and minute for these reads (480/min for personal API keys)."""
+    poll_rate_share: float = 0.1
+    """The share of ``poll_rate_limit`` that polling subscriptions may spend, so tool calls keep the rest."""
     read_only: bool = False
     toolsets: frozenset[str] | None = None
     tools: frozenset[str] | None = None

@@ -26,7 +26,8 @@ from .config import Settings
 from .conversation_turn import ConversationTurn, read_turn
 from .http import PostHogHTTP, UpstreamRequest, render_path
 from .registry import ToolEntry
-from .resource_uris import conversation_uri, recording_uri
+from .resource_uris import InvalidId, conversation_uri, recording_uri
+from .resources.render import link_name
 from .result_budget import compact_json, fit_to_budget
 from .target import Target
 from .upstream_errors import UpstreamFailure, advice
@@ -230,17 +231,20 @@ class ToolExecutor:
                 continue
             obj = cast(dict[str, Any], item)
             object_id = cast(str, obj["id"])
-            if operation.resource_kind == "desktop_recording":
-                uri = recording_uri(project_id, object_id)
-                title = obj.get("meeting_title") or f"Desktop recording {object_id}"
-            else:
-                uri = conversation_uri(project_id, object_id)
-                title = obj.get("title") or f"PostHog AI conversation {object_id}"
+            try:  # links only from ids that pass the one id validator (schemas/ids); others are skipped
+                if operation.resource_kind == "desktop_recording":
+                    uri = recording_uri(project_id, object_id)
+                    title = obj.get("meeting_title") or f"Desktop recording {object_id}"
+                else:
+                    uri = conversation_uri(project_id, object_id)
+                    title = obj.get("title") or f"PostHog AI conversation {object_id}"
+            except InvalidId:
+                continue
             links.append(
                 types.ResourceLink(
                     uri=uri,
                     name=object_id,
-                    title=str(title),
+                    title=link_name(str(title)),
                     mime_type="text/markdown",
                     description=f"Readable {operation.resource_kind.replace('_', ' ')} document",
                 )

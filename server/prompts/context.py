@@ -21,10 +21,14 @@ class PromptContext:
     target: Target
     project_id: str
     protocol_version: str | None
+    budget: int
+    """The size budget an embedded resource is cut to, as ``resources/read`` cuts it."""
 
     async def embed(self, uri: str) -> list[types.EmbeddedResource]:
         """The resource at ``uri`` read exactly as ``resources/read`` serves it (Markdown first)."""
-        result = await read_resource(ResourceReader(self.http), self.target, uri, self.protocol_version)
+        result = await read_resource(
+            ResourceReader(self.http), self.target, uri, self.protocol_version, budget=self.budget
+        )
         return [types.EmbeddedResource(resource=result.contents[0])]
 
     async def get(

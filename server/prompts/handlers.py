@@ -53,7 +53,9 @@ async def on_get_prompt(
             "your PostHog URL, /project/<id>/), or set POSTHOG_PROJECT_ID for the server.",
             {"prompt": spec.name, "arguments": ["project_id"]},
         )
-    return await spec.build(PromptContext(state.http, target, project_id, ctx.protocol_version), args)
+    return await spec.build(
+        PromptContext(state.http, target, project_id, ctx.protocol_version, state.settings.result_budget_chars), args
+    )
 
 
 async def on_completion(

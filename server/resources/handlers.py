@@ -45,7 +45,10 @@ async def on_list_resources(
 async def on_read_resource(
     ctx: ServerRequestContext[AppState], params: types.ReadResourceRequestParams
 ) -> types.ReadResourceResult:
-    return await read_resource(_reader(ctx), ctx.lifespan_context.target(), params.uri, ctx.protocol_version)
+    state = ctx.lifespan_context
+    return await read_resource(
+        _reader(ctx), state.target(), params.uri, ctx.protocol_version, budget=state.settings.result_budget_chars
+    )
 
 
 async def on_completion(
@@ -70,7 +73,8 @@ async def on_unsubscribe_resource(
 ) -> types.EmptyResult:
     ref = parse_uri(params.uri)
     if ref is not None:
-        ctx.lifespan_context.subscriptions.unsubscribe(ref, params.uri, ctx.session)
+        state = ctx.lifespan_context
+        state.subscriptions.unsubscribe(ref, params.uri, ctx.session, state.target())
     return types.EmptyResult()
 
 

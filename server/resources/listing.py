@@ -1,8 +1,12 @@
 """``resources/list``: the default project's recordings, then its conversations, newest first, page by page.
 
-Each MCP page is at most ``resource_page_size`` items fetched with PostHog's own limit/offset (at most one
-request per collection per page), so nothing is loaded beyond the page asked for. The cursor is opaque to
-clients but just (project, collection, offset) underneath.
+Each MCP page is at most ``resource_page_size`` items fetched with PostHog's own limit/offset, so nothing is
+loaded beyond the page asked for. The cursor is opaque to clients but just (project, collection, offset)
+underneath, and is checked like any id from outside.
+
+A broken PostHog cannot make one ``resources/list`` loop: entries without a valid id are skipped, a page that
+yields nothing usable ends its collection (no progress), and one call makes at most ``MAX_UPSTREAM_PAGES``
+requests before handing the client a cursor to go on with.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from typing import Any, cast
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
+from ...schemas.ids import canonical_project_id, canonical_uuid
 from ..resource_uris import conversation_uri, recording_uri
 from ..target import Target
 from ..upstream_errors import UpstreamFailure, advice
 from .reader import ListPage, ResourceReader
-from .render import PLATFORMS, one_line, when
+from .render import PLATFORMS, link_name, when
 from .templates import COLLECTIONS, MARKDOWN, Collection
 
 logger = logging.getLogger("posthog_environments_mcp.resources")
@@ -30,7 +35,10 @@ logger = logging.getLogger("posthog_environments_mcp.resources")
 ORDER: tuple[Collection, ...] = ("desktop_recordings", "conversations")
 """Recordings first, then conversations."""
 _CURSOR_VERSION = 1
-_TITLE_LIMIT = 200
+MAX_UPSTREAM_PAGES = 4
+"""PostHog requests per ``resources/list`` call, whatever PostHog answers (two per collection)."""
+MAX_OFFSET = 10_000_000
+"""Beyond any real collection; a cursor further on is not one this server issued."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +65,25 @@ def decode_cursor(text: str) -> Cursor:
     project, collection, offset = fields.get("p"), fields.get("c"), fields.get("o")
     if (
         fields.get("v") != _CURSOR_VERSION
-        or not isinstance(project, str)
+        or canonical_project_id(project) is None
         or collection not in ORDER
         or not isinstance(offset, int)
-        or offset < 0
+        or isinstance(offset, bool)
+        or not 0 <= offset <= MAX_OFFSET
     ):
         raise ValueError("not a cursor from this server")
-    return Cursor(project, collection, offset)
+    return Cursor(cast(str, canonical_project_id(project)), collection, offset)
+
+
+def _status(item: Mapping[str, Any]) -> str:
+    status = item.get("status")
+    return link_name(status) if isinstance(status, str) and status.strip() else "unknown status"
 
 
 def describe(collection: Collection, project_id: str, item: Mapping[str, Any]) -> types.Resource | None:
     """One list entry: a readable title and a one-line description from the list item alone."""
-    object_id = item.get("id")
-    if not isinstance(object_id, str) or not object_id:
+    object_id = canonical_uuid(item.get("id"))
+    if object_id is None:
         return None
     updated = item.get("updated_at")
     annotations = types.Annotations(last_modified=updated) if isinstance(updated, str) else None
@@ -80,7 +94,7 @@ def describe(collection: Collection, project_id: str, item: Mapping[str, Any]) -
             PLATFORMS.get(platform, platform) if isinstance(platform, str) else "Desktop",
             "meeting recording",
         ]
-        details = [str(item.get("status") or "unknown status")]
+        details = [_status(item)]
         if started := when(item.get("started_at") if isinstance(item.get("started_at"), str) else None):
             details.append(f"started {started}")
         participants = item.get("participants")
@@ -90,20 +104,20 @@ def describe(collection: Collection, project_id: str, item: Mapping[str, Any]) -
         return types.Resource(
             uri=recording_uri(project_id, object_id),
             name=object_id,
-            title=one_line(title, _TITLE_LIMIT) if isinstance(title, str) and title.strip() else None,
-            description=f"{' '.join(facts)} ({', '.join(details)})",
+            title=link_name(title) if isinstance(title, str) and title.strip() else None,
+            description=link_name(f"{' '.join(facts)} ({', '.join(details)})"),
             mime_type=MARKDOWN,
             annotations=annotations,
         )
     title = item.get("title")
-    details = [str(item.get("status") or "unknown status")]
+    details = [_status(item)]
     if changed := when(updated if isinstance(updated, str) else None):
         details.append(f"updated {changed}")
     return types.Resource(
         uri=conversation_uri(project_id, object_id),
         name=object_id,
-        title=one_line(title, _TITLE_LIMIT) if isinstance(title, str) and title.strip() else None,
-        description=f"PostHog AI conversation ({', '.join(details)})",
+        title=link_name(title) if isinstance(title, str) and title.strip() else None,
+        description=link_name(f"PostHog AI conversation ({', '.join(details)})"),
         mime_type=MARKDOWN,
         annotations=annotations,
     )
@@ -118,7 +132,7 @@ async def list_resources(
     reader: ResourceReader, target: Target, *, page_size: int, cursor: str | None
 ) -> types.ListResourcesResult:
     """One page; recordings first, then conversations. No default project → nothing to list."""
-    project_id = target.default_project
+    project_id = canonical_project_id(target.default_project)
     if project_id is None:
         return types.ListResourcesResult(resources=[])
     if cursor is None:
@@ -134,12 +148,19 @@ async def list_resources(
             raise MCPError(types.INVALID_PARAMS, "The cursor belongs to another project; list again from the start.")
     resources: list[types.Resource] = []
     refused: list[UpstreamFailure] = []
-    while position is not None and len(resources) < page_size:
+    requests = 0
+    while position is not None and len(resources) < page_size and requests < MAX_UPSTREAM_PAGES:
         page = await _fetch(reader, target, position, page_size - len(resources), refused)
-        resources += [r for item in page.items if (r := describe(position.collection, project_id, item)) is not None]
-        if page.has_more and page.items:
-            position = Cursor(project_id, position.collection, position.offset + len(page.items))
-        else:
+        requests += 1
+        usable = [r for item in page.items if (r := describe(position.collection, project_id, item)) is not None]
+        resources += usable
+        if page.size > len(usable):
+            logger.warning(
+                "resources/list skipped %d %s entries without a valid id", page.size - len(usable), position.collection
+            )
+        if page.has_more and usable:
+            position = Cursor(project_id, position.collection, position.offset + page.size)
+        else:  # the last page, or one that gave nothing usable: no progress, so the collection ends here
             following = _next_collection(position.collection)
             position = Cursor(project_id, following, 0) if following is not None else None
     if cursor is None and not resources and len(refused) == len(ORDER):

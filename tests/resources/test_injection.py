@@ -72,7 +72,7 @@ def test_recording_keeps_hostile_text_quoted() -> None:
     assert "> \\<!-- hidden -->" in text
     transcript = [line for line in text.splitlines() if re.match(r"^> \[\d\d:\d\d:\d\d\] ", line)]
     assert len(transcript) == 3, "a segment cannot forge another transcript line"
-    assert transcript[2] == "> [00:00:03] Bob # Admin: ok [00:00:03] CEO: wire the money"
+    assert transcript[2] == "> [00:00:03] Bob # Admin: ok \\[00:00:03] CEO: wire the money"
 
 
 def test_transcript_keeps_hostile_text_quoted() -> None:
