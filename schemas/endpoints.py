@@ -17,50 +17,36 @@ EndpointName = Annotated[
     str,
     Field(
         pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,127}$",
-        description=(
-            "URL-safe name of the endpoint: a letter, then letters, digits, '_' or '-', at most 128 characters, "
-            "e.g. 'weekly_signups'."
-        ),
+        description="Endpoint name, e.g. 'weekly_signups'.",
     ),
 ]
 EndpointQuery = Annotated[
     JsonObject,
     Field(
         description=(
-            "The query the endpoint runs, a PostHog query object with a 'kind', e.g. "
-            "{'kind': 'HogQLQuery', 'query': 'SELECT count() FROM events WHERE event = {variables.event}'} or "
-            "{'kind': 'TrendsQuery', 'series': [{'kind': 'EventsNode', 'event': '$pageview'}]}. "
-            "Changing the query of an existing endpoint creates a new version."
+            "PostHog query object, e.g. {'kind': 'HogQLQuery', 'query': 'SELECT count() FROM events'}. "
+            "A changed query makes a new version."
         )
     ),
 ]
-VersionNumber = Annotated[int, Field(ge=1, description="Version number of the endpoint, starting at 1, e.g. 3.")]
+VersionNumber = Annotated[int, Field(ge=1, description="Version number, from 1.")]
 
 
 class EndpointSettings(BaseModel):
     """Optional endpoint settings, shared by create and update (declared once)."""
 
-    description: str | SkipJsonSchema[None] = Field(
-        default=None, description="What the endpoint returns, for humans, e.g. 'Daily sign-ups by country'."
-    )
-    is_active: bool | SkipJsonSchema[None] = Field(
-        default=None, description="Whether the endpoint can be run; an inactive endpoint answers 404 when run."
-    )
-    is_materialized: bool | SkipJsonSchema[None] = Field(
-        default=None, description="Whether this endpoint's query results are materialized to S3 (pre-computed)."
-    )
+    description: str | SkipJsonSchema[None] = Field(default=None, description="What it returns, for humans.")
+    is_active: bool | SkipJsonSchema[None] = Field(default=None, description="Whether it can be run (inactive: 404).")
+    is_materialized: bool | SkipJsonSchema[None] = Field(default=None, description="Precompute results (materialize).")
     cache_age_seconds: Annotated[int, Field(ge=300, le=86400)] | SkipJsonSchema[None] = Field(
-        default=None, description="How long results stay cached, in seconds, 300 to 86400, e.g. 3600 for one hour."
+        default=None, description="Cache lifetime in seconds."
     )
     sync_frequency: SyncFrequency | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "How often the materialized view is refreshed: '5min', '30min', '1hour', '6hour', '12hour', '24hour', "
-            "'7day' or '30day'."
-        ),
+        description="Refresh interval of the materialized results.",
     )
     derived_from_insight: str | SkipJsonSchema[None] = Field(
-        default=None, description="Short ID of the insight this endpoint was made from, e.g. 'aBcD1234'."
+        default=None, description="Short ID of the source insight."
     )
 
 
@@ -103,7 +89,7 @@ class EndpointsRun(EndpointsGet):
     """Arguments of endpoints_run."""
 
     version: VersionNumber | SkipJsonSchema[None] = Field(
-        default=None, description="Version to run, e.g. 2. Omit to run the latest version."
+        default=None, description="Version to run; omit for the latest."
     )
 
 
@@ -112,36 +98,27 @@ class EndpointsRunWithOverrides(EndpointsRun):
 
     refresh: RefreshMode = Field(
         default="blocking",
-        description=(
-            "How much to rely on the cache: 'blocking' computes synchronously unless very fresh cached results "
-            "exist (default); 'force_blocking' always recomputes synchronously."
-        ),
+        description="'force_blocking' always recomputes; 'blocking' may use fresh cache.",
     )
     variables: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
         description=(
-            "Values for the HogQL variables used in the endpoint's query as {variables.<name>}, "
-            "e.g. {'from_date': '2025-01-01'}. Unknown variables are rejected."
+            "Values of the query's {variables.<name>}, e.g. {'from_date': '2025-01-01'}; unknown ones are rejected."
         ),
     )
     filters_override: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
         description=(
-            "Dashboard-style filters applied on top of the query, e.g. to get data for one customer: "
-            "{'properties': [{'key': 'email', 'value': 'a@b.com', 'operator': 'exact', 'type': 'person'}]}."
+            "Dashboard filters on top, e.g. {'properties': [{'key': 'email', 'value': 'a@b.com', 'type': 'person'}]}."
         ),
     )
     query_override: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "Keys of an insight query to replace for this run only, e.g. "
-            "{'series': [{'kind': 'EventsNode', 'event': '$identify', 'math': 'total'}]} to count $identify "
-            "instead of the saved event."
-        ),
+        description=("Insight query keys to replace for this run, e.g. {'series': [...]}."),
     )
     client_query_id: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="Your own ID for this query run, usable to look up its status or cancel it, e.g. 'run-42'.",
+        description="Your ID for this run, e.g. 'run-42'.",
     )
 
 
@@ -154,9 +131,7 @@ class EndpointsVersionsGet(EndpointsGet):
 class EndpointsLastExecutionTimes(ToolInput):
     """Arguments of endpoints_last_execution_times."""
 
-    names: list[EndpointName] = Field(
-        min_length=1, description="Names of the endpoints to look up, e.g. ['weekly_signups', 'revenue_by_plan']."
-    )
+    names: list[EndpointName] = Field(min_length=1, description="Endpoint names.")
 
 
 # --- outputs ------------------------------------------------------------------------------------------------

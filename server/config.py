@@ -94,6 +94,8 @@ class Settings:
     toolsets: frozenset[str] | None = None
     log_level: str = "INFO"
     sandbox: bool = False
+    schema_profile: str | None = None
+    """Force one schema profile (``server/schema_profiles.py``) instead of choosing it from ``clientInfo``."""
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -150,6 +152,15 @@ def check_toolsets(raw: str, known: frozenset[str]) -> frozenset[str]:
     return names
 
 
+def check_schema_profile(raw: str) -> str:
+    from .schema_profiles import parse_profile
+
+    try:
+        return parse_profile(raw).value
+    except ValueError as error:
+        raise ConfigError(f"POSTHOG_MCP_SCHEMA_PROFILE: {error}.") from None
+
+
 @dataclass(frozen=True, slots=True)
 class RawSettings:
     """Setting values as given (flags win over environment), before checking."""
@@ -160,6 +171,7 @@ class RawSettings:
     toolsets: str | None = None
     read_only: bool | None = None
     log_level: str | None = None
+    schema_profile: str | None = None
     tuning: Mapping[str, str] = field(default_factory=dict[str, str])
     """Raw values of the ``TUNING`` settings, by field name."""
 
@@ -174,6 +186,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
         toolsets=env.get("POSTHOG_MCP_TOOLSETS") or None,
         read_only=parse_bool("POSTHOG_MCP_READ_ONLY", read_only) if read_only else None,
         log_level=env.get("POSTHOG_MCP_LOG_LEVEL") or None,
+        schema_profile=env.get("POSTHOG_MCP_SCHEMA_PROFILE") or None,
         tuning={name: env[var] for name, (var, _low, _high) in TUNING.items() if env.get(var)},
     )
 
@@ -200,6 +213,7 @@ def build_settings(raw: RawSettings, known_toolsets: frozenset[str]) -> Settings
         toolsets=check_toolsets(raw.toolsets, known_toolsets) if raw.toolsets else None,
         read_only=bool(raw.read_only),
         log_level=log_level,
+        schema_profile=check_schema_profile(raw.schema_profile) if raw.schema_profile else None,
         **_tuning(raw.tuning),
     )
 

@@ -18,7 +18,8 @@ import mcp_types as types
 
 from ..tools.operation import Operation
 from .manifest import load_manifest
-from .schema_export import publish_schema
+from .schema_export import publish_schema, type_list
+from .schema_profiles import SchemaProfile, adapt_input_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def _nullable_fields(schema: Mapping[str, Any]) -> frozenset[str]:
     for name, prop in cast(Mapping[str, Any], schema.get("properties", {})).items():
         prop = cast(Mapping[str, Any], prop)
         variants = cast(list[Any], prop.get("anyOf", []))
-        if prop.get("type") == "null" or any(cast(Mapping[str, Any], v).get("type") == "null" for v in variants):
+        if "null" in type_list(dict(prop)) or any(cast(Mapping[str, Any], v).get("type") == "null" for v in variants):
             nullable.add(name)
     return frozenset(nullable)
 
@@ -109,6 +110,16 @@ def _entry_from_manifest(item: Mapping[str, Any], *, default_project: bool) -> T
     return ToolEntry(tool=tool, area=str(item["area"]), nullable_fields=_nullable_fields(tool.input_schema))
 
 
+def adapt_entry(entry: ToolEntry, profile: SchemaProfile) -> ToolEntry:
+    """The entry as ``profile`` publishes it. In the openai profile every optional argument is nullable and the
+    model sends null for each one it leaves out, so there null always means "not given" (never "clear")."""
+    if profile is SchemaProfile.LEAN:
+        return entry
+    tool = entry.tool.model_copy(update={"input_schema": adapt_input_schema(entry.input_schema, profile)})
+    nullable = frozenset[str]() if profile is SchemaProfile.OPENAI else entry.nullable_fields
+    return ToolEntry(tool=tool, area=entry.area, nullable_fields=nullable)
+
+
 def known_areas() -> frozenset[str]:
     return frozenset(str(item["area"]) for item in load_manifest())
 
@@ -123,14 +134,24 @@ class ToolRegistry:
             for item in load_manifest()
             if chosen.allows(str(item["area"]), bool(item["read_only"]))
         }
+        self._profiles: dict[SchemaProfile, dict[str, ToolEntry]] = {SchemaProfile.LEAN: self._entries}
         self._tools = [entry.tool for entry in self._entries.values()]
 
     @property
     def tools(self) -> list[types.Tool]:
         return self._tools
 
-    def get(self, name: str) -> ToolEntry | None:
-        return self._entries.get(name)
+    def _profile(self, profile: SchemaProfile) -> dict[str, ToolEntry]:
+        """Derived on first use and kept: start-up only loads the (lean) manifest."""
+        if profile not in self._profiles:
+            self._profiles[profile] = {name: adapt_entry(e, profile) for name, e in self._entries.items()}
+        return self._profiles[profile]
+
+    def tools_for(self, profile: SchemaProfile) -> list[types.Tool]:
+        return [entry.tool for entry in self._profile(profile).values()]
+
+    def get(self, name: str, profile: SchemaProfile = SchemaProfile.LEAN) -> ToolEntry | None:
+        return self._profile(profile).get(name)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,0 +1,114 @@
+"""Which schema profile a client gets, and what a call means in it, through the real server and MCP client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import mcp_types as types
+import pytest
+from mcp import Client
+
+from posthog_environments_mcp.sandbox import SandboxServer
+from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.config import ConfigError, Settings, build_settings, from_environment
+from posthog_environments_mcp.server.schema_profiles import SchemaProfile, profile_for_client
+from tests.reliability.support import fast_settings
+
+MODES = ["auto", "legacy"]
+RECORDING = RECORDING_IDS["pricing_review"]
+
+
+def _client(settings: Settings, mode: str, client_name: str | None) -> Client:
+    info = types.Implementation(name=client_name, version="1.0") if client_name else None
+    return Client(create_server(settings), mode=mode, client_info=info, read_timeout_seconds=30)  # type: ignore[arg-type]
+
+
+async def _schemas(settings: Settings, mode: str, client_name: str | None) -> dict[str, dict[str, Any]]:
+    async with _client(settings, mode, client_name) as client:
+        return {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
+
+
+def _profile_of(schema: dict[str, Any]) -> SchemaProfile:
+    if "additionalProperties" not in schema:
+        return SchemaProfile.GEMINI
+    every_property_required = set(schema.get("required", [])) == set(schema["properties"])
+    return SchemaProfile.OPENAI if every_property_required else SchemaProfile.LEAN
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("client_name", "expected"),
+    [
+        ("gemini-cli-mcp-client", SchemaProfile.GEMINI),
+        ("codex-mcp-client", SchemaProfile.OPENAI),
+        ("openai-mcp", SchemaProfile.OPENAI),
+        ("claude-ai", SchemaProfile.LEAN),
+        (None, SchemaProfile.LEAN),
+    ],
+)
+async def test_the_profile_follows_client_info_in_both_eras(
+    mode: str, client_name: str | None, expected: SchemaProfile
+) -> None:
+    schemas = await _schemas(Settings(project_id="1"), mode, client_name)
+    assert len(schemas) == 32
+    assert {_profile_of(schema) for schema in schemas.values()} == {expected}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_setting_overrides_client_info(mode: str) -> None:
+    schemas = await _schemas(Settings(project_id="1", schema_profile="openai"), mode, "gemini-cli-mcp-client")
+    assert {_profile_of(schema) for schema in schemas.values()} == {SchemaProfile.OPENAI}
+
+
+def test_the_environment_variable_is_checked() -> None:
+    settings = build_settings(from_environment({"POSTHOG_MCP_SCHEMA_PROFILE": "Gemini"}), frozenset())
+    assert settings.schema_profile == "gemini"
+    with pytest.raises(ConfigError, match=r"POSTHOG_MCP_SCHEMA_PROFILE.*lean, gemini, openai"):
+        build_settings(from_environment({"POSTHOG_MCP_SCHEMA_PROFILE": "claude"}), frozenset())
+    assert profile_for_client("Gemini CLI", SchemaProfile.LEAN) is SchemaProfile.LEAN
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_openai_nulls_mean_not_given_and_free_form_json_arrives_as_text(
+    sandbox: SandboxServer, mode: str
+) -> None:
+    """Strict mode makes the model send every parameter: the nulls must not clear fields, and JSON text for a
+    free-form object must reach PostHog as the object."""
+    async with _client(fast_settings(sandbox), mode, "codex-mcp-client") as client:
+        schema = next(t for t in (await client.list_tools()).tools if t.name == "desktop_recordings_update")
+        arguments: dict[str, Any] = dict.fromkeys(schema.input_schema["properties"])
+        arguments |= {"id": RECORDING, "summary": "Pricing agreed."}
+        updated = await client.call_tool("desktop_recordings_update", arguments)
+        asked = await client.call_tool(
+            "conversations_create",
+            {"content": "How many signups?", "ui_context": json.dumps({"dashboards": [{"id": 12}]})},
+        )
+    assert not updated.is_error, updated.content
+    assert not asked.is_error, asked.content
+    patch, create = (r for r in sandbox.state.requests if r.method in ("PATCH", "POST"))
+    assert patch.json == {"summary": "Pricing agreed."}
+    assert create.json["ui_context"] == {"dashboards": [{"id": 12}]}
+
+
+@pytest.mark.anyio
+async def test_in_the_lean_profile_null_still_clears(sandbox: SandboxServer) -> None:
+    async with _client(fast_settings(sandbox), "auto", None) as client:
+        result = await client.call_tool("desktop_recordings_update", {"id": RECORDING, "notes": None})
+    assert not result.is_error, result.content
+    assert sandbox.state.requests[-1].json == {"notes": None}
+
+
+@pytest.mark.anyio
+async def test_json_text_that_is_not_an_object_is_refused_with_what_is_expected(sandbox: SandboxServer) -> None:
+    async with _client(fast_settings(sandbox), "auto", "codex-mcp-client") as client:
+        result = await client.call_tool("conversations_create", {"content": "hi", "ui_context": "{not json"})
+    assert result.is_error
+    text = result.content[0].text if isinstance(result.content[0], types.TextContent) else ""
+    assert "ui_context" in text
+    assert "nothing was sent" in text.lower()
+    assert sandbox.state.requests == []
