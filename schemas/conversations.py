@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import Paginated, ToolInput, Uuid
-from .fields import JsonObject, NonBlankStr, Output, ResultsPage, UserBasic
+from .fields import AS_OBJECT, EmbeddedUser, JsonObject, NonBlankStr, Output, ResultsPage
 
 AgentMode = Literal["product_analytics", "sql", "session_replay", "error_tracking", "plan", "execution", "survey"]
 
@@ -91,7 +91,7 @@ class ConversationSummary(Output):
     id: str | None = Field(default=None, description="Conversation UUID.")
     status: str | None = Field(default=None, description="'idle', 'in_progress' or 'canceling'.")
     title: str | None = Field(default=None, description="Title PostHog gave the conversation.")
-    user: UserBasic | None = Field(default=None, description="User who started it.")
+    user: EmbeddedUser | None = Field(default=None, description="User who started it.")
     created_at: str | None = Field(default=None, description="When it started (ISO 8601).")
     updated_at: str | None = Field(default=None, description="When it last changed (ISO 8601).")
     type: str | None = Field(default=None, description="'assistant', 'tool_call', 'deep_research' or 'slack'.")
@@ -119,7 +119,7 @@ class Conversation(ConversationSummary):
 class ConversationPage(ResultsPage):
     """A page of the caller's conversations, most recently updated first."""
 
-    results: list[ConversationSummary] = Field(
+    results: list[Annotated[ConversationSummary, AS_OBJECT]] = Field(
         default_factory=list[ConversationSummary], description="The conversations on this page."
     )
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import Paginated, ToolInput, Uuid
-from .fields import JsonDocument, Output, ResultsPage
+from .fields import AS_OBJECT, JsonDocument, Output, ResultsPage
 
 Scope = Literal["person", "group_0", "group_1", "group_2", "group_3", "group_4"]
 
@@ -77,6 +77,6 @@ class CustomerProfileConfig(Output):
 class CustomerProfileConfigPage(ResultsPage):
     """A page of customer profile configs."""
 
-    results: list[CustomerProfileConfig] = Field(
+    results: list[Annotated[CustomerProfileConfig, AS_OBJECT]] = Field(
         default_factory=list[CustomerProfileConfig], description="The configs on this page."
     )

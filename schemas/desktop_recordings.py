@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import Paginated, ToolInput, Uuid
-from .fields import DateTime, InputObject, NonBlankStr, Output, ResultsPage, Url
+from .fields import AS_OBJECT, DateTime, InputObject, NonBlankStr, Output, ResultsPage, Url
 
 Platform = Literal["zoom", "teams", "meet", "desktop_audio", "slack"]
 RecordingStatus = Literal["recording", "uploading", "processing", "ready", "error"]
@@ -171,6 +171,6 @@ class DesktopRecording(Output):
 class DesktopRecordingPage(ResultsPage):
     """A page of desktop recordings, newest `started_at` first."""
 
-    results: list[DesktopRecording] = Field(
+    results: list[Annotated[DesktopRecording, AS_OBJECT]] = Field(
         default_factory=list[DesktopRecording], description="The recordings on this page."
     )

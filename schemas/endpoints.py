@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import ToolInput
-from .fields import JsonObject, Output, UserBasic
+from .fields import AS_OBJECT, EmbeddedUser, JsonObject, Output
 
 SyncFrequency = Literal["5min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"]
 RefreshMode = Literal["blocking", "force_blocking"]
@@ -151,7 +151,7 @@ class Endpoint(Output):
     url: str | None = Field(default=None, description="Absolute URL that runs the endpoint.")
     created_at: str | None = Field(default=None, description="When it was created (ISO 8601).")
     updated_at: str | None = Field(default=None, description="When it was last changed (ISO 8601).")
-    created_by: UserBasic | None = Field(default=None, description="User who created it.")
+    created_by: EmbeddedUser | None = Field(default=None, description="User who created it.")
     is_materialized: bool | None = Field(default=None, description="Whether results are materialized to S3.")
     current_version: int | None = Field(default=None, description="Latest version number.")
     versions_count: int | None = Field(default=None, description="How many versions exist.")
@@ -162,7 +162,7 @@ class Endpoint(Output):
 class EndpointList(Output):
     """All endpoints of the project (not paginated)."""
 
-    results: list[Endpoint] = Field(default_factory=list[Endpoint], description="The endpoints.")
+    results: list[Annotated[Endpoint, AS_OBJECT]] = Field(default_factory=list[Endpoint], description="The endpoints.")
 
 
 class EndpointVersion(Output):
@@ -173,13 +173,15 @@ class EndpointVersion(Output):
     query: Any = Field(default=None, description="The query object of this version.")
     is_active: bool | None = Field(default=None, description="Whether this version can be run.")
     created_at: str | None = Field(default=None, description="When this version was created (ISO 8601).")
-    created_by: UserBasic | int | None = Field(default=None, description="User who created this version.")
+    created_by: EmbeddedUser | int | None = Field(default=None, description="User who created this version.")
 
 
 class EndpointVersionList(Output):
     """Versions of an endpoint, newest first (PostHog's bare array, wrapped under ``results``)."""
 
-    results: list[EndpointVersion] = Field(default_factory=list[EndpointVersion], description="The versions.")
+    results: list[Annotated[EndpointVersion, AS_OBJECT]] = Field(
+        default_factory=list[EndpointVersion], description="The versions."
+    )
 
 
 class QueryStatus(Output):

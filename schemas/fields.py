@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from .common import Page
 
@@ -71,6 +71,12 @@ class InputObject(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+AS_OBJECT = WithJsonSchema({"type": "object"})
+"""Publish a nested response object as just ``object`` (it is still parsed with its model). For the items of a
+page, whose fields the matching ``*_get`` tool's output schema spells out, and for embedded users: repeating
+those fields in every output schema cost a fifth of ``tools/list`` and validated nothing a client relies on."""
+
+
 class Output(BaseModel):
     """Base for PostHog's response objects.
 
@@ -105,3 +111,9 @@ class UserBasic(Output):
     is_email_verified: bool | None = Field(default=None, description="Whether the email address is verified.")
     hedgehog_config: dict[str, Any] | None = Field(default=None, description="UI avatar settings.")
     role_at_organization: str | None = Field(default=None, description="Role, e.g. 'engineering', 'product'.")
+
+
+EmbeddedUser = Annotated[UserBasic, AS_OBJECT]
+"""A user inside another response object: parsed as ``UserBasic``, published as just an object. Its nine fields
+were repeated in a dozen output schemas (a tenth of ``tools/list``) and no client needs them spelled out to
+validate a result."""

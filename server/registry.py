@@ -83,9 +83,10 @@ def build_tool(operation: Operation) -> ToolEntry:
         title=operation.title,
         description=description,
         input_schema=input_schema,
-        output_schema=publish_schema(operation.output_model) if operation.output_model is not None else None,
-        annotations=types.ToolAnnotations(
-            title=operation.title,
+        output_schema=(
+            publish_schema(operation.output_model, field_descriptions=False) if operation.output_model else None
+        ),
+        annotations=types.ToolAnnotations(  # no annotations.title: Tool.title says it once (both eras have it)
             read_only_hint=operation.read_only,
             destructive_hint=operation.destructive,
             idempotent_hint=operation.idempotent,

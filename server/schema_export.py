@@ -44,22 +44,26 @@ def _resolve(node: Any, defs: JsonObject, depth: int) -> Any:
     return out
 
 
-def _strip_titles(node: Any) -> Any:
-    """Drop generated titles of nested objects too (they repeat class names, not meaning)."""
+def _drop_text(node: Any, keys: frozenset[str]) -> Any:
+    """Drop text keywords (``title``, ``description``) at every depth; properties *named* so are kept."""
     if isinstance(node, list):
-        return [_strip_titles(item) for item in cast(list[Any], node)]
+        return [_drop_text(item, keys) for item in cast(list[Any], node)]
     if not isinstance(node, dict):
         return node
-    obj = cast(JsonObject, node)
     result: JsonObject = {}
-    for key, value in obj.items():
-        if key == "title" and isinstance(value, str):
+    for key, value in cast(JsonObject, node).items():
+        if key in keys and isinstance(value, str):
             continue
         if key == "properties" and isinstance(value, dict):
-            result[key] = {name: _strip_titles(prop) for name, prop in cast(JsonObject, value).items()}
+            result[key] = {name: _drop_text(prop, keys) for name, prop in cast(JsonObject, value).items()}
         else:
-            result[key] = _strip_titles(value)
+            result[key] = _drop_text(value, keys)
     return result
+
+
+_TITLES = frozenset({"title"})
+"""Generated titles repeat class and field names, not meaning."""
+_DESCRIPTIONS = frozenset({"description"})
 
 
 _SHAPE_KEYWORDS = frozenset({"type", "anyOf", "oneOf", "allOf", "enum", "const", "properties", "items", "not", "$ref"})
@@ -132,13 +136,63 @@ def _merge_union(outer: JsonObject, variants: list[JsonObject]) -> JsonObject:
     return outer
 
 
-def publish_schema(model: type[BaseModel], *, mode: str = "validation") -> JsonObject:
+_ANNOTATIONS = frozenset({"description", "default", "title", "examples"})
+
+
+def spread_types(node: Any) -> Any:
+    """Spell every ``type`` list as ``anyOf`` single-type branches, the constraints on the non-null one.
+
+    The Inspector's strict check (and clients that map schemas onto a single-``type`` dialect) flag type
+    lists, so this is the published spelling; the profiles work on the compact form (``compact_types``).
+    """
+    if isinstance(node, list):
+        return [spread_types(item) for item in cast(list[Any], node)]
+    if not isinstance(node, dict):
+        return node
+    obj = {
+        key: (
+            {name: spread_types(prop) for name, prop in cast(JsonObject, value).items()}
+            if key == "properties"
+            else spread_types(value)
+        )
+        for key, value in cast(JsonObject, node).items()
+    }
+    kinds = type_list(obj)
+    if len(kinds) < 2:
+        return obj
+    outer = {key: value for key, value in obj.items() if key in _ANNOTATIONS}
+    constraints = {key: value for key, value in obj.items() if key not in _ANNOTATIONS and key != "type"}
+    if "enum" in constraints:
+        constraints["enum"] = [value for value in cast(list[Any], constraints["enum"]) if value is not None]
+    branches: list[JsonObject] = []
+    for kind in kinds:
+        first_typed = kind != "null" and not any(branch.get("type") != "null" for branch in branches)
+        branches.append({"type": kind, **constraints} if first_typed else {"type": kind})
+    return {**outer, "anyOf": branches}
+
+
+def compact_types(schema: JsonObject) -> JsonObject:
+    """The compact spelling (type lists) of a published schema, what the profiles adapt."""
+    return cast(JsonObject, _lean(schema))
+
+
+def publish_schema(model: type[BaseModel], *, field_descriptions: bool = True) -> JsonObject:
     """The model's JSON schema, self-contained (no ``$ref``), lean: without generated titles, null defaults,
-    examples or the model's own docstring (the tool description says it)."""
-    raw = model.model_json_schema(mode="validation" if mode == "validation" else "serialization")
+    examples or the model's own docstring (the tool description says it).
+
+    ``field_descriptions=False`` (output schemas) keeps the types and only the root description: structured
+    clients validate and parse with the shape, while models read results, not output schemas, so the per-field
+    prose (a third of ``tools/list``) stays in the pydantic models and the docs.
+    """
+    raw = model.model_json_schema()
     defs = cast(JsonObject, raw.get("$defs", {}))
-    schema = cast(JsonObject, _lean(_strip_titles(_resolve(raw, defs, 0))))
-    schema.pop("description", None)
+    schema = cast(JsonObject, _lean(_drop_text(_resolve(raw, defs, 0), _TITLES)))
+    description = schema.pop("description", None)
+    if not field_descriptions:
+        schema = cast(JsonObject, _drop_text(schema, _DESCRIPTIONS))
+        if description:
+            schema["description"] = description
+    schema = cast(JsonObject, spread_types(schema))
     schema["type"] = "object"
     return schema
 

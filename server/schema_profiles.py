@@ -23,7 +23,7 @@ import copy
 from enum import StrEnum
 from typing import Any, cast
 
-from .schema_export import type_list
+from .schema_export import compact_types, type_list
 
 JsonObject = dict[str, Any]
 
@@ -64,9 +64,9 @@ def parse_profile(raw: str) -> SchemaProfile:
 
 def adapt_input_schema(schema: JsonObject, profile: SchemaProfile) -> JsonObject:
     if profile is SchemaProfile.GEMINI:
-        return _gemini(copy.deepcopy(schema))
+        return _gemini(compact_types(copy.deepcopy(schema)))
     if profile is SchemaProfile.OPENAI:
-        return _openai_object(copy.deepcopy(schema))
+        return _openai_object(compact_types(copy.deepcopy(schema)))
     return schema
 
 
