@@ -113,11 +113,14 @@ def _entry_from_manifest(item: Mapping[str, Any], *, default_project: bool) -> T
 
 def adapt_entry(entry: ToolEntry, profile: SchemaProfile) -> ToolEntry:
     """The entry as ``profile`` publishes it. In the openai profile every optional argument is nullable and the
-    model sends null for each one it leaves out, so there null always means "not given" (never "clear")."""
+    model sends null for each one it leaves out, so there null on an optional argument means "not given" (never
+    "clear"); only a required argument's null keeps its meaning (``conversations_create``'s ``content``)."""
     if profile is SchemaProfile.LEAN:
         return entry
     tool = entry.tool.model_copy(update={"input_schema": adapt_input_schema(entry.input_schema, profile)})
-    nullable = frozenset[str]() if profile is SchemaProfile.OPENAI else entry.nullable_fields
+    nullable = entry.nullable_fields
+    if profile is SchemaProfile.OPENAI:
+        nullable &= frozenset(cast(list[str], entry.input_schema.get("required", [])))
     return ToolEntry(tool=tool, area=entry.area, nullable_fields=nullable)
 
 

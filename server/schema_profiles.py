@@ -8,7 +8,8 @@ spelling of the same contract, and no single schema satisfies all three:
   one bad tool fails every request), no ``null`` in enums, and no multi-type lists (the converter splits them
   into ``anyOf`` branches and loses the property's description): a free-form value keeps only its description.
 - **openai** (OpenAI strict function calling, as ``openai-agents`` converts MCP tools): every property required,
-  so each optional one becomes nullable (null = "not given"; in this profile null never clears a field), every
+  so each optional one becomes nullable (null = "not given": in this profile an optional null never clears a
+  field; ``registry.adapt_entry``), every
   object closed, free-form JSON sent as JSON text (strict mode cannot say "any object"; the pydantic models decode
   it), and ``minLength``/``maxLength`` left to the server (strict mode rejects them).
 

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from posthog_environments_mcp.sandbox import SandboxServer
-from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
+from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
 from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import ConfigError, Settings, build_settings, from_environment
 from posthog_environments_mcp.server.schema_profiles import SchemaProfile, profile_for_client
@@ -112,3 +112,17 @@ async def test_json_text_that_is_not_an_object_is_refused_with_what_is_expected(
     assert "ui_context" in text
     assert "nothing was sent" in text.lower()
     assert sandbox.state.requests == []
+
+
+@pytest.mark.anyio
+async def test_openai_keeps_the_meaning_of_a_required_null(sandbox: SandboxServer) -> None:
+    """``content`` must be sent either way; its null (resume) is meaningful and reaches PostHog."""
+    async with _client(fast_settings(sandbox), "auto", "codex-mcp-client") as client:
+        schema = next(t for t in (await client.list_tools()).tools if t.name == "conversations_create")
+        arguments: dict[str, Any] = dict.fromkeys(schema.input_schema["properties"])
+        arguments |= {"conversation": CONVERSATION_IDS["daily_signups"], "deep_research_mode": False}
+        await client.call_tool("conversations_create", arguments)
+    sent = [r.json for r in sandbox.state.requests if r.method == "POST"]
+    assert sent
+    assert {name for name, value in sent[0].items() if value is None} == {"content"}
+    assert sent[0]["conversation"] == CONVERSATION_IDS["daily_signups"]
