@@ -80,6 +80,7 @@ def _merge(env: RawSettings, args: argparse.Namespace) -> RawSettings:
         toolsets=args.toolsets or env.toolsets,
         read_only=args.read_only if args.read_only is not None else env.read_only,
         log_level=args.log_level or env.log_level,
+        schema_profile=env.schema_profile,
         tuning=env.tuning,
     )
 

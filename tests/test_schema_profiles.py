@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -14,6 +17,8 @@ from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_ID
 from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import ConfigError, Settings, build_settings, from_environment
 from posthog_environments_mcp.server.schema_profiles import SchemaProfile, profile_for_client
+from tests.conftest import server_command
+from tests.e2e.clients import stdio_session
 from tests.reliability.support import fast_settings
 
 MODES = ["auto", "legacy"]
@@ -126,3 +131,29 @@ async def test_openai_keeps_the_meaning_of_a_required_null(sandbox: SandboxServe
     assert sent
     assert {name for name, value in sent[0].items() if value is None} == {"content"}
     assert sent[0]["conversation"] == CONVERSATION_IDS["daily_signups"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_installed_command_reads_the_profile_from_the_environment(
+    sandbox: SandboxServer, mode: str, tmp_path: Path
+) -> None:
+    async with stdio_session(sandbox, mode, tmp_path / "stderr.log", POSTHOG_MCP_SCHEMA_PROFILE="openai") as client:
+        schemas = [tool.input_schema for tool in (await client.list_tools()).tools]
+    assert len(schemas) == 32
+    assert {_profile_of(schema) for schema in schemas} == {SchemaProfile.OPENAI}
+
+
+def test_the_installed_command_refuses_an_unknown_profile() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    completed = subprocess.run(
+        [*server_command(), "tools"],
+        env={**env, "POSTHOG_MCP_SCHEMA_PROFILE": "claude"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "POSTHOG_MCP_SCHEMA_PROFILE" in completed.stderr
+    assert "lean, gemini, openai" in completed.stderr
