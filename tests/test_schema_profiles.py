@@ -157,3 +157,39 @@ def test_the_installed_command_refuses_an_unknown_profile() -> None:
     assert completed.returncode == 2
     assert "POSTHOG_MCP_SCHEMA_PROFILE" in completed.stderr
     assert "lean, gemini, openai" in completed.stderr
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("profile_client", "tool", "arguments", "field", "keyword", "expected"),
+    [
+        (None, "desktop_recordings_get", {"id": "abc"}, "id", "pattern", "must be a UUID such as"),
+        (None, "endpoints_list", {"project_id": "my-project"}, "project_id", "pattern", "ASCII digits"),
+        (
+            "codex-mcp-client",
+            "desktop_recordings_update",
+            {"id": RECORDING, "meeting_title": "x" * 256},
+            "meeting_title",
+            "maxLength",
+            "at most 255 characters",
+        ),
+    ],
+)
+async def test_rules_the_schema_no_longer_spells_out_are_enforced_with_what_is_expected(
+    sandbox: SandboxServer,
+    profile_client: str | None,
+    tool: str,
+    arguments: dict[str, Any],
+    field: str,
+    keyword: str,
+    expected: str,
+) -> None:
+    async with _client(fast_settings(sandbox), "auto", profile_client) as client:
+        published = next(t for t in (await client.list_tools()).tools if t.name == tool)
+        result = await client.call_tool(tool, arguments)
+    assert keyword not in json.dumps(published.input_schema["properties"][field])
+    assert result.is_error
+    text = result.content[0].text if isinstance(result.content[0], types.TextContent) else ""
+    assert f"`{field}`" in text
+    assert expected in text, text
+    assert sandbox.state.requests == []
