@@ -5,8 +5,9 @@ spelling of the same contract, and no single schema satisfies all three:
 
 - **gemini** (Google's ``google-genai`` MCP conversion, Gemini CLI): no ``additionalProperties`` (the converter
   crashes on a boolean there), formats other than ``date-time`` dropped (Gemini rejects e.g. ``uuid``/``uri``, and
-  one bad tool fails every request), no ``null`` in enums, and no multi-type lists (the converter splits them
-  into ``anyOf`` branches and loses the property's description): a free-form value keeps only its description.
+  one bad tool fails every request), no ``null`` in enums, nullable values as ``[T, "null"]`` (kept with their
+  description, unlike ``anyOf``), and free-form JSON as JSON text (Gemini wants ``properties`` on every object,
+  and the converter splits multi-type lists, losing the description).
 - **openai** (OpenAI strict function calling, as ``openai-agents`` converts MCP tools): every property required,
   so each optional one becomes nullable (null = "not given": in this profile an optional null never clears a
   field; ``registry.adapt_entry``), every
@@ -78,8 +79,8 @@ def _gemini(obj: JsonObject) -> JsonObject:
         del obj["format"]
     if isinstance(obj.get("enum"), list):
         obj["enum"] = [value for value in cast(list[Any], obj["enum"]) if value is not None]
-    if len([kind for kind in type_list(obj) if kind != "null"]) > 1:
-        del obj["type"]  # "any of several types": Gemini's converter would drop the description
+    if _is_free_form(obj):
+        _to_json_text(obj)  # Gemini wants properties on an object, and its converter splits type lists
     children = [*cast(JsonObject, obj.get("properties", {})).values(), *cast(list[Any], obj.get("anyOf", []))]
     if isinstance(obj.get("items"), dict):
         children.append(obj["items"])
@@ -93,14 +94,17 @@ def _is_free_form(schema: JsonObject) -> bool:
     return len(kinds) > 1 or (kinds == ["object"] and not schema.get("properties"))
 
 
+def _to_json_text(schema: JsonObject) -> None:
+    """A free-form value as JSON text (in place): neither API can say "any object"; the models decode it."""
+    schema["type"] = ["string", "null"] if "null" in type_list(schema) else "string"
+    schema["description"] = schema.get("description", "") + JSON_TEXT_HINT
+
+
 def _openai(schema: JsonObject, *, optional: bool) -> JsonObject:
     for key in ("minLength", "maxLength"):
         schema.pop(key, None)
     if _is_free_form(schema):
-        nullable = "null" in type_list(schema)
-        schema = {**schema, "type": "string", "description": schema.get("description", "") + JSON_TEXT_HINT}
-        if nullable:
-            schema["type"] = ["string", "null"]
+        _to_json_text(schema)
     elif "properties" in schema:
         schema = _openai_object(schema)
     elif isinstance(schema.get("items"), dict):

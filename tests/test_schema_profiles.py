@@ -6,17 +6,20 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, cast, get_args
 
 import mcp_types as types
 import pytest
 from mcp import Client
+from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
 from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import ConfigError, Settings, build_settings, from_environment
-from posthog_environments_mcp.server.schema_profiles import SchemaProfile, profile_for_client
+from posthog_environments_mcp.server.registry import ToolEntry, ToolRegistry
+from posthog_environments_mcp.server.schema_profiles import JSON_TEXT_HINT, SchemaProfile, profile_for_client
 from tests.conftest import server_command
 from tests.e2e.clients import stdio_session
 from tests.reliability.support import fast_settings
@@ -193,3 +196,35 @@ async def test_rules_the_schema_no_longer_spells_out_are_enforced_with_what_is_e
     assert f"`{field}`" in text
     assert expected in text, text
     assert sandbox.state.requests == []
+
+
+def _field(model: type[BaseModel], path: list[str]) -> FieldInfo:
+    field = model.model_fields[path[0]]
+    if len(path) == 1:
+        return field
+    nested = next(arg for arg in (field.annotation, *get_args(field.annotation)) if isinstance(arg, type))
+    return _field(cast(type[BaseModel], nested), path[1:])
+
+
+def _json_text_fields(schema: dict[str, Any], path: list[str]) -> list[list[str]]:
+    found: list[list[str]] = []
+    for name, prop in schema.get("properties", {}).items():
+        if str(prop.get("description", "")).endswith(JSON_TEXT_HINT):
+            found.append([*path, name])
+        found.extend(_json_text_fields(prop, [*path, name]))
+    return found
+
+
+@pytest.mark.parametrize("profile", [SchemaProfile.GEMINI, SchemaProfile.OPENAI])
+def test_every_field_published_as_json_text_is_decoded_by_its_model(profile: SchemaProfile) -> None:
+    registry = ToolRegistry(default_project=True)
+    checked = 0
+    for tool in registry.tools_for(profile):
+        model = cast(ToolEntry, registry.get(tool.name)).operation.input_model
+        for path in _json_text_fields(tool.input_schema, []):
+            field = _field(model, path)
+            annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+            adapter = TypeAdapter[Any](annotation)
+            assert adapter.validate_python('{"kind": "HogQLQuery"}') == {"kind": "HogQLQuery"}, (tool.name, path)
+            checked += 1
+    assert checked >= 12
