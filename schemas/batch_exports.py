@@ -2,86 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import ToolInput, Uuid
-from .fields import DateTime, InputObject, JsonObject, NonBlankStr, Output, ResultsPage
+from .fields import DateTime, InputObject, JsonDocument, JsonObject, NonBlankStr, Output, ResultsPage
 
 ExportModel = Literal["events", "persons", "sessions"]
 Interval = Literal["hour", "day", "week", "every 5 minutes", "every 15 minutes"]
 LogLevel = Literal["DEBUG", "LOG", "INFO", "WARNING", "ERROR"]
 
-BatchExportId = Annotated[
-    Uuid, Field(description="UUID of the batch export, e.g. '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a'.")
-]
+BatchExportId = Annotated[Uuid, Field(description="Batch export ID.")]
 
 
 class BatchExportDestination(InputObject):
     """Where a batch export writes: a destination type and its settings."""
 
-    type: NonBlankStr = Field(
-        description=(
-            "Destination type, e.g. 'S3', 'Snowflake', 'Postgres', 'Redshift', 'BigQuery', 'Databricks', "
-            "'AzureBlob' or 'HTTP'."
-        )
-    )
+    type: NonBlankStr = Field(description="Destination type, e.g. 'S3', 'Snowflake', 'BigQuery'.")
     config: JsonObject = Field(
-        description=(
-            "Settings of that destination type, e.g. for S3 {'bucket_name': 'my-bucket', 'region': 'us-east-1', "
-            "'prefix': 'posthog/', 'aws_access_key_id': '...', 'aws_secret_access_key': '...'}."
-        )
+        description=("Settings of that type, e.g. S3: {'bucket_name', 'region', 'aws_access_key_id', ...}.")
     )
-    integration_id: int | None = Field(
-        default=None, description="Numeric ID of a PostHog integration holding the credentials, or null."
-    )
+    integration_id: int | None = Field(default=None, description="ID of an integration holding credentials.")
 
 
-ExportName = Annotated[NonBlankStr, Field(description="Human-readable name of the batch export, e.g. 'Events to S3'.")]
-ExportDestination = Annotated[
-    BatchExportDestination, Field(description="The export's destination: {type, config, integration_id}.")
-]
+ExportName = Annotated[NonBlankStr, Field(description="Export name.")]
+ExportDestination = Annotated[BatchExportDestination, Field(description="Where it exports to.")]
 ExportInterval = Annotated[
     Interval,
-    Field(description="How often it runs: 'hour', 'day', 'week', 'every 5 minutes' or 'every 15 minutes'."),
+    Field(description="How often it runs."),
 ]
 
 
 class BatchExportSettings(BaseModel):
     """Optional batch export fields shared by every body-taking operation (declared once)."""
 
-    model: ExportModel | SkipJsonSchema[None] = Field(
-        default=None, description="What is exported: 'events' (the default in PostHog), 'persons' or 'sessions'."
-    )
-    paused: bool | SkipJsonSchema[None] = Field(default=None, description="Whether the export is paused.")
-    last_paused_at: DateTime | None = Field(
-        default=None, description="When it was last paused, ISO 8601, e.g. '2025-01-31T14:00:00Z'."
-    )
-    start_at: DateTime | None = Field(
-        default=None, description="Export no data before this time, ISO 8601, e.g. '2025-01-01T00:00:00Z'."
-    )
-    end_at: DateTime | None = Field(
-        default=None, description="Export no data after this time, ISO 8601, e.g. '2025-12-31T23:59:59Z'."
-    )
+    model: ExportModel | SkipJsonSchema[None] = Field(default=None, description="What is exported (default 'events').")
+    paused: bool | SkipJsonSchema[None] = Field(default=None, description="Paused.")
+    last_paused_at: DateTime | None = Field(default=None, description="When last paused.")
+    start_at: DateTime | None = Field(default=None, description="No data before this.")
+    end_at: DateTime | None = Field(default=None, description="No data after this.")
     hogql_query: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="HogQL SELECT choosing the exported columns, e.g. 'SELECT uuid, event, timestamp FROM events'.",
+        description="HogQL SELECT of the exported columns.",
     )
-    filters: JsonObject | list[Any] | None = Field(
+    filters: JsonDocument | None = Field(
         default=None,
-        description="Property filters limiting what is exported, e.g. [{'key': '$browser', 'value': 'Chrome', "
-        "'operator': 'exact', 'type': 'event'}].",
+        description="Property filters on what is exported.",
     )
-
-
-class BatchExportPatch(BatchExportSettings):
-    """The whole batch export body with every field optional (pause and unpause ignore it)."""
-
-    name: ExportName | SkipJsonSchema[None] = None
-    destination: ExportDestination | SkipJsonSchema[None] = None
-    interval: ExportInterval | SkipJsonSchema[None] = None
 
 
 class BatchExportDefinition(BatchExportSettings):
@@ -97,7 +66,7 @@ class StepChoice(BaseModel):
 
     step: Annotated[int, Field(ge=0)] | SkipJsonSchema[None] = Field(
         default=None,
-        description="Index of the destination test step to run, from 0 (the default); see batch_exports_test.",
+        description="Test step index (default 0); see batch_exports_test.",
     )
 
 
@@ -109,29 +78,24 @@ class BatchExportsLogs(ToolInput):
 
     id: BatchExportId
     limit: Annotated[int, Field(ge=1, le=500)] | SkipJsonSchema[None] = Field(
-        default=None, description="Maximum number of log entries, 1 to 500 (PostHog's default 50)."
+        default=None, description="Most entries (default 50)."
     )
-    after: DateTime | SkipJsonSchema[None] = Field(
-        default=None, description="Only entries after this time, ISO 8601, e.g. '2025-01-31T00:00:00Z'."
-    )
+    after: DateTime | SkipJsonSchema[None] = Field(default=None, description="Only entries after this.")
     before: DateTime | SkipJsonSchema[None] = Field(
         default=None,
-        description="Only entries before this time, ISO 8601. Pass the oldest timestamp seen to page further back.",
+        description="Only entries before this (the oldest seen, to page back).",
     )
-    level: LogLevel | SkipJsonSchema[None] = Field(
-        default=None, description="Only entries of this level: 'DEBUG', 'LOG', 'INFO', 'WARNING' or 'ERROR'."
-    )
-    search: str | SkipJsonSchema[None] = Field(
-        default=None, description="Only entries whose message contains this text (case-insensitive), e.g. 'timeout'."
-    )
+    level: LogLevel | SkipJsonSchema[None] = Field(default=None, description="Only this level.")
+    search: str | SkipJsonSchema[None] = Field(default=None, description="Text to find in messages.")
     instance_id: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="Only entries of this run (the run's ID), e.g. '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a'.",
+        description="Only entries of this run (the run's ID).",
     )
 
 
-class BatchExportsPause(ToolInput, BatchExportPatch):
-    """Arguments of batch_exports_pause: only `id` matters, PostHog ignores the rest."""
+class BatchExportsPause(ToolInput):
+    """Arguments of batch_exports_pause: only `id`. PostHog ignores the documented body fields, so they are not
+    offered (each would cost every turn's context and do nothing)."""
 
     id: BatchExportId
 
@@ -141,7 +105,7 @@ class BatchExportsUnpause(BatchExportsPause):
 
     backfill: bool | SkipJsonSchema[None] = Field(
         default=None,
-        description="Whether to backfill the data missed while paused (PostHog's default false).",
+        description="Backfill what was missed (default false).",
     )
 
 
@@ -160,8 +124,7 @@ class BatchExportsTest(ToolInput):
 
     destination: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="Destination type whose test steps to list, e.g. 'S3' or 'Snowflake'. PostHog answers 400 "
-        "without it and 404 for an unknown type.",
+        description="Destination type, e.g. 'S3' (needed; unknown: 404).",
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .ids import PROJECT_ID_PATTERN, UUID_PATTERN
@@ -15,21 +16,35 @@ def _int_to_str(value: object) -> object:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+_PROJECT_ID = re.compile(PROJECT_ID_PATTERN)
+_UUID = re.compile(UUID_PATTERN)
+
+
+def _check_project_id(value: str) -> str:
+    """Checked here, not as a published ``pattern``: the rule is in the server instructions once, not 32 times."""
+    if not _PROJECT_ID.fullmatch(value):
+        raise ValueError("must be a project ID: the project's number (ASCII digits, e.g. '12345') or '@current'")
+    return value
+
+
+def _check_uuid(value: str) -> str:
+    """Published as ``format: uuid`` (what models understand); the exact form is enforced here."""
+    if not _UUID.fullmatch(value):
+        raise ValueError(
+            "must be a UUID such as '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a' (copy the `id` from a list result)"
+        )
+    return value
+
+
 ProjectId = Annotated[
     str,
     BeforeValidator(_int_to_str),
-    Field(
-        pattern=PROJECT_ID_PATTERN,
-        description=(
-            "Project ID of the project you're trying to access (a number, or '@current'). "
-            "Optional when the server has a default project (POSTHOG_PROJECT_ID)."
-        ),
-        examples=["1"],
-    ),
+    AfterValidator(_check_project_id),
+    Field(description="Project ID."),
 ]
 
-Uuid = Annotated[str, Field(pattern=UUID_PATTERN)]
-"""A UUID as text. A pattern (not just ``format``) so that validation rejects anything else before a request."""
+Uuid = Annotated[str, AfterValidator(_check_uuid), Field(json_schema_extra={"format": "uuid"})]
+"""A UUID as text, published as ``format: uuid``; anything else is rejected before a request."""
 
 
 class ToolInput(BaseModel):
@@ -47,13 +62,8 @@ class ToolInput(BaseModel):
 class Paginated(BaseModel):
     """Inputs of PostHog's limit/offset list endpoints."""
 
-    limit: (
-        Annotated[int, Field(ge=1, le=1000, description="Number of results to return per page.")] | SkipJsonSchema[None]
-    ) = None
-    offset: (
-        Annotated[int, Field(ge=0, description="The initial index from which to return the results.")]
-        | SkipJsonSchema[None]
-    ) = None
+    limit: Annotated[int, Field(ge=1, le=1000, description="Page size.")] | SkipJsonSchema[None] = None
+    offset: Annotated[int, Field(ge=0, description="Results to skip.")] | SkipJsonSchema[None] = None
 
 
 class Page(BaseModel):

@@ -8,18 +8,13 @@ from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import Paginated, ToolInput, Uuid
-from .fields import JsonObject, NonBlankStr, Output, ResultsPage, UserBasic
+from .fields import AS_OBJECT, EmbeddedUser, JsonObject, NonBlankStr, Output, ResultsPage
 
 AgentMode = Literal["product_analytics", "sql", "session_replay", "error_tracking", "plan", "execution", "survey"]
 
 ConversationId = Annotated[
     Uuid,
-    Field(
-        description=(
-            "UUID of the conversation (the `conversation_id` from conversations_create or `id` from "
-            "conversations_list), e.g. '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a'."
-        )
-    ),
+    Field(description="Conversation ID (from conversations_create or _list)."),
 ]
 
 
@@ -34,45 +29,33 @@ class ConversationsCreate(ToolInput):
     """Arguments of conversations_create."""
 
     content: Annotated[NonBlankStr, Field(max_length=40000)] | None = Field(
-        description=(
-            "Your message to PostHog AI, at most 40000 characters, e.g. 'How many users signed up last week?'. "
-            "Null to resume an existing conversation's interrupted generation (then `conversation` is required)."
-        )
+        description=("Your message to PostHog AI. Null resumes an interrupted `conversation`.")
     )
     conversation: Uuid | SkipJsonSchema[None] = Field(
         default=None,
-        description="UUID of an existing conversation to continue. Omit to start a new one (an ID is generated).",
+        description="Conversation to continue; omit for a new one.",
     )
-    trace_id: Uuid | SkipJsonSchema[None] = Field(
-        default=None, description="UUID tracing this turn in PostHog's LLM analytics. Omit to generate one."
-    )
+    trace_id: Uuid | SkipJsonSchema[None] = Field(default=None, description="Trace ID for LLM analytics.")
     agent_mode: AgentMode | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "Which specialised agent answers: 'product_analytics', 'sql', 'session_replay', 'error_tracking', "
-            "'plan', 'execution' or 'survey'. Omit to let PostHog choose."
-        ),
+        description="Which agent answers; omit to let PostHog choose.",
     )
-    deep_research_mode: bool = Field(
-        default=False, description="Deep research mode. Keep false: PostHog currently fails deep research requests."
-    )
+    deep_research_mode: bool = Field(default=False, description="Keep false: PostHog fails deep research.")
     contextual_tools: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description="Extra context for tools the UI would offer, keyed by tool name, e.g. {'create_insight': {}}.",
+        description="UI tool context by tool name.",
     )
     ui_context: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description="What the user is looking at, e.g. {'dashboards': [{'id': 12, 'name': 'KPIs'}]}.",
+        description="What the user is looking at.",
     )
     billing_context: JsonObject | SkipJsonSchema[None] = Field(
-        default=None, description="Billing information to answer billing questions, as PostHog's UI sends it."
+        default=None, description="Billing context, as the UI sends it."
     )
-    session_id: str | SkipJsonSchema[None] = Field(
-        default=None, description="Session replay ID to associate the conversation with, e.g. '0190f2a4-...'."
-    )
+    session_id: str | SkipJsonSchema[None] = Field(default=None, description="Session replay to link.")
     resume_payload: JsonObject | None = Field(
         default=None,
-        description="Answer to a pending approval when resuming (content null), e.g. {'action': 'approve'}.",
+        description="Approval answer when resuming, e.g. {'action': 'approve'}.",
     )
 
     @model_validator(mode="after")
@@ -96,9 +79,7 @@ class ConversationsCancel(ConversationsGet):
 class ConversationsAppendMessage(ConversationsGet):
     """Arguments of conversations_append_message."""
 
-    content: Annotated[NonBlankStr, Field(max_length=10000)] = Field(
-        description="Message text to store, at most 10000 characters, e.g. 'Your support ticket #123 was created.'."
-    )
+    content: Annotated[NonBlankStr, Field(max_length=10000)] = Field(description="Message text to store.")
 
 
 # --- outputs ------------------------------------------------------------------------------------------------
@@ -110,7 +91,7 @@ class ConversationSummary(Output):
     id: str | None = Field(default=None, description="Conversation UUID.")
     status: str | None = Field(default=None, description="'idle', 'in_progress' or 'canceling'.")
     title: str | None = Field(default=None, description="Title PostHog gave the conversation.")
-    user: UserBasic | None = Field(default=None, description="User who started it.")
+    user: EmbeddedUser | None = Field(default=None, description="User who started it.")
     created_at: str | None = Field(default=None, description="When it started (ISO 8601).")
     updated_at: str | None = Field(default=None, description="When it last changed (ISO 8601).")
     type: str | None = Field(default=None, description="'assistant', 'tool_call', 'deep_research' or 'slack'.")
@@ -138,7 +119,7 @@ class Conversation(ConversationSummary):
 class ConversationPage(ResultsPage):
     """A page of the caller's conversations, most recently updated first."""
 
-    results: list[ConversationSummary] = Field(
+    results: list[Annotated[ConversationSummary, AS_OBJECT]] = Field(
         default_factory=list[ConversationSummary], description="The conversations on this page."
     )
 

@@ -8,13 +8,13 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import Paginated, ToolInput, Uuid
-from .fields import JsonObject, Output, ResultsPage
+from .fields import AS_OBJECT, JsonDocument, Output, ResultsPage
 
 Scope = Literal["person", "group_0", "group_1", "group_2", "group_3", "group_4"]
 
-_SCOPE = "Which profiles it applies to: 'person', or 'group_0' … 'group_4' (the group type index)."
+_SCOPE = "Which profiles: 'person' or a group type index."
 
-ProfileLayout = JsonObject | list[Any]
+ProfileLayout = JsonDocument
 """A free-form layout document: PostHog accepts a JSON object or array."""
 
 
@@ -23,20 +23,15 @@ class ProfileLayoutFields(BaseModel):
 
     content: ProfileLayout | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "Layout of the profile's main area, a JSON object or array (PostHog's default {}), "
-            "e.g. [{'type': 'properties', 'keys': ['email', 'plan']}]."
-        ),
+        description="Main area layout, e.g. [{'type': 'properties', 'keys': ['email']}].",
     )
     sidebar: ProfileLayout | SkipJsonSchema[None] = Field(
         default=None,
-        description="Layout of the profile's sidebar, a JSON object or array (PostHog's default {}), e.g. {}.",
+        description="Sidebar layout.",
     )
 
 
-ConfigId = Annotated[
-    Uuid, Field(description="UUID of the customer profile config, e.g. '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a'.")
-]
+ConfigId = Annotated[Uuid, Field(description="Config ID.")]
 
 
 # --- inputs -------------------------------------------------------------------------------------------------
@@ -82,6 +77,6 @@ class CustomerProfileConfig(Output):
 class CustomerProfileConfigPage(ResultsPage):
     """A page of customer profile configs."""
 
-    results: list[CustomerProfileConfig] = Field(
+    results: list[Annotated[CustomerProfileConfig, AS_OBJECT]] = Field(
         default_factory=list[CustomerProfileConfig], description="The configs on this page."
     )

@@ -8,22 +8,17 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import Paginated, ToolInput, Uuid
-from .fields import DateTime, InputObject, NonBlankStr, Output, ResultsPage, Url
+from .fields import AS_OBJECT, DateTime, InputObject, NonBlankStr, Output, ResultsPage, Url
 
 Platform = Literal["zoom", "teams", "meet", "desktop_audio", "slack"]
 RecordingStatus = Literal["recording", "uploading", "processing", "ready", "error"]
 
-_PLATFORM = "Meeting platform: 'zoom', 'teams', 'meet' (Google Meet), 'desktop_audio' or 'slack' (huddle)."
-_STATUS = "Recording status: 'recording', 'uploading', 'processing', 'ready' or 'error'."
+_PLATFORM = "Meeting platform ('meet' is Google Meet, 'slack' a huddle)."
+_STATUS = "Recording status."
 
 RecordingId = Annotated[
     Uuid,
-    Field(
-        description=(
-            "UUID of the desktop recording (the `id` from desktop_recordings_list or desktop_recordings_create), "
-            "e.g. '0190f2a4-7c1e-7d3b-9a51-2f6b8e4c1d2a'."
-        )
-    ),
+    Field(description="Recording ID (`id` from desktop_recordings_list or _create)."),
 ]
 _INT32 = 2_147_483_647
 
@@ -31,85 +26,61 @@ _INT32 = 2_147_483_647
 class TranscriptSegment(InputObject):
     """One piece of transcript, as sent by a transcription service."""
 
-    text: NonBlankStr = Field(description="What was said; must contain non-whitespace text, e.g. 'Let's ship Friday.'")
+    text: NonBlankStr = Field(description="What was said.")
     timestamp: float | None = Field(
         default=None,
-        description=(
-            "Start of the segment in milliseconds from the start of the recording, e.g. 15230.5. A segment whose "
-            "timestamp is already stored is skipped, so set it to make retries safe. Null when unknown."
-        ),
+        description="Start in ms from the recording start; a stored timestamp is skipped, so set it for safe retries.",
     )
-    speaker: str | None = Field(default=None, description="Who spoke, e.g. 'Alice'. Null when unknown.")
-    confidence: float | None = Field(
-        default=None, description="Transcription confidence score, usually between 0 and 1, e.g. 0.93. Null if unknown."
-    )
-    is_final: bool | None = Field(
-        default=None, description="Whether this is the final version of the segment (false for interim results)."
-    )
+    speaker: str | None = Field(default=None, description="Who spoke.")
+    confidence: float | None = Field(default=None, description="Confidence, usually 0 to 1.")
+    is_final: bool | None = Field(default=None, description="False for an interim result.")
 
 
 class ExtractedTask(InputObject):
     """An action item extracted from the transcript."""
 
-    title: NonBlankStr = Field(description="Short task title, e.g. 'Send pricing deck to Acme'.")
+    title: NonBlankStr = Field(description="Short task title.")
     description: str | SkipJsonSchema[None] = Field(default=None, description="Details of the task.")
-    assignee: str | None = Field(default=None, description="Who should do it, e.g. 'Bob'. Null when unassigned.")
+    assignee: str | None = Field(default=None, description="Who should do it.")
 
 
 class RecordingWritableFields(BaseModel):
     """The recording fields a client may change, shared by the update input (declared once)."""
 
     recall_recording_id: Uuid | None = Field(
-        default=None, description="UUID of the recording at Recall.ai, the upload service. Null to clear."
+        default=None, description="Recording ID at Recall.ai (the upload service)."
     )
     platform: Platform | SkipJsonSchema[None] = Field(default=None, description=_PLATFORM)
-    meeting_title: Annotated[str, Field(max_length=255)] | None = Field(
-        default=None, description="Title of the meeting, at most 255 characters, e.g. 'Weekly sync'. Null to clear."
-    )
+    meeting_title: Annotated[str, Field(max_length=255)] | None = Field(default=None, description="Meeting title.")
     meeting_url: Annotated[Url, Field(max_length=200)] | None = Field(
         default=None,
-        description="Link to the meeting, an absolute URL of at most 200 characters, e.g. 'https://zoom.us/j/123'.",
+        description="Meeting link (absolute URL).",
     )
     duration_seconds: Annotated[int, Field(ge=0, le=_INT32)] | None = Field(
-        default=None, description="Length of the recording in whole seconds, e.g. 1800 for 30 minutes."
+        default=None, description="Length in seconds."
     )
     status: RecordingStatus | SkipJsonSchema[None] = Field(default=None, description=_STATUS)
-    notes: str | None = Field(default=None, description="Free-text notes about the meeting. Null to clear.")
-    error_message: str | None = Field(
-        default=None, description="Why processing failed (set together with status 'error'). Null to clear."
-    )
-    video_url: Annotated[Url, Field(max_length=200)] | None = Field(
-        default=None, description="Absolute URL of the recorded video, at most 200 characters. Null to clear."
-    )
+    notes: str | None = Field(default=None, description="Notes.")
+    error_message: str | None = Field(default=None, description="Why processing failed (with status 'error').")
+    video_url: Annotated[Url, Field(max_length=200)] | None = Field(default=None, description="Video URL (absolute).")
     video_size_bytes: Annotated[int, Field(ge=0, le=_INT32)] | None = Field(
-        default=None, description="Size of the video file in bytes, e.g. 104857600."
+        default=None, description="Video size in bytes."
     )
     participants: list[str] | SkipJsonSchema[None] = Field(
-        default=None, description="Names of the participants, e.g. ['Alice', 'Bob']. Replaces the stored list."
+        default=None, description="Participant names; replaces the list."
     )
     transcript_segments: list[TranscriptSegment] | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "The whole transcript as segments; replaces the stored segments. "
-            "To add segments, use desktop_recordings_append_segments instead."
-        ),
+        description="The whole transcript; replaces it (to add, use desktop_recordings_append_segments).",
     )
-    summary: str | None = Field(default=None, description="Summary of the meeting. Null to clear.")
+    summary: str | None = Field(default=None, description="Meeting summary.")
     extracted_tasks: list[ExtractedTask] | SkipJsonSchema[None] = Field(
-        default=None, description="AI-extracted action items; replaces the stored list."
+        default=None, description="Action items; replaces the list."
     )
-    tasks_generated_at: DateTime | None = Field(
-        default=None, description="When the tasks were extracted, ISO 8601, e.g. '2025-01-31T14:00:00Z'."
-    )
-    summary_generated_at: DateTime | None = Field(
-        default=None, description="When the summary was generated, ISO 8601, e.g. '2025-01-31T14:00:00Z'."
-    )
-    started_at: DateTime | SkipJsonSchema[None] = Field(
-        default=None, description="When the meeting started, ISO 8601, e.g. '2025-01-31T13:30:00Z'."
-    )
-    completed_at: DateTime | None = Field(
-        default=None, description="When the meeting ended, ISO 8601, e.g. '2025-01-31T14:00:00Z'. Null to clear."
-    )
+    tasks_generated_at: DateTime | None = Field(default=None, description="When the tasks were extracted.")
+    summary_generated_at: DateTime | None = Field(default=None, description="When the summary was generated.")
+    started_at: DateTime | SkipJsonSchema[None] = Field(default=None, description="When the meeting started.")
+    completed_at: DateTime | None = Field(default=None, description="When the meeting ended.")
 
 
 # --- inputs -------------------------------------------------------------------------------------------------
@@ -118,17 +89,15 @@ class RecordingWritableFields(BaseModel):
 class DesktopRecordingsList(ToolInput, Paginated):
     """Arguments of desktop_recordings_list."""
 
-    platform: Platform | SkipJsonSchema[None] = Field(default=None, description=f"Only this platform. {_PLATFORM}")
-    status: RecordingStatus | SkipJsonSchema[None] = Field(default=None, description=f"Only this status. {_STATUS}")
-    search: str | SkipJsonSchema[None] = Field(
-        default=None, description="Only recordings whose transcript text contains this, e.g. 'pricing'."
-    )
+    platform: Platform | SkipJsonSchema[None] = Field(default=None, description="Only this platform.")
+    status: RecordingStatus | SkipJsonSchema[None] = Field(default=None, description="Only this status.")
+    search: str | SkipJsonSchema[None] = Field(default=None, description="Text to find in transcripts.")
 
 
 class DesktopRecordingsCreate(ToolInput):
     """Arguments of desktop_recordings_create."""
 
-    platform: Platform = Field(default="desktop_audio", description=f"{_PLATFORM} Defaults to 'desktop_audio'.")
+    platform: Platform = Field(default="desktop_audio", description=_PLATFORM)
 
 
 class DesktopRecordingsGet(ToolInput):
@@ -184,7 +153,7 @@ class DesktopRecording(Output):
     transcript_segments: list[dict[str, Any]] | None = Field(
         default=None, description="Transcript segments: {text, timestamp (ms), speaker, confidence, is_final}."
     )
-    summary: str | None = Field(default=None, description="Summary of the meeting.")
+    summary: str | None = Field(default=None, description="Meeting summary.")
     extracted_tasks: list[dict[str, Any]] | None = Field(
         default=None, description="AI-extracted tasks: {title, description, assignee}."
     )
@@ -202,6 +171,6 @@ class DesktopRecording(Output):
 class DesktopRecordingPage(ResultsPage):
     """A page of desktop recordings, newest `started_at` first."""
 
-    results: list[DesktopRecording] = Field(
+    results: list[Annotated[DesktopRecording, AS_OBJECT]] = Field(
         default_factory=list[DesktopRecording], description="The recordings on this page."
     )

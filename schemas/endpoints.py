@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .common import ToolInput
-from .fields import JsonObject, Output, UserBasic
+from .fields import AS_OBJECT, EmbeddedUser, JsonObject, Output
 from .ids import ENDPOINT_NAME_PATTERN
 
 SyncFrequency = Literal["5min", "30min", "1hour", "6hour", "12hour", "24hour", "7day", "30day"]
@@ -18,50 +18,36 @@ EndpointName = Annotated[
     str,
     Field(
         pattern=ENDPOINT_NAME_PATTERN,
-        description=(
-            "URL-safe name of the endpoint: a letter, then letters, digits, '_' or '-', at most 128 characters, "
-            "e.g. 'weekly_signups'."
-        ),
+        description="Endpoint name, e.g. 'weekly_signups'.",
     ),
 ]
 EndpointQuery = Annotated[
     JsonObject,
     Field(
         description=(
-            "The query the endpoint runs, a PostHog query object with a 'kind', e.g. "
-            "{'kind': 'HogQLQuery', 'query': 'SELECT count() FROM events WHERE event = {variables.event}'} or "
-            "{'kind': 'TrendsQuery', 'series': [{'kind': 'EventsNode', 'event': '$pageview'}]}. "
-            "Changing the query of an existing endpoint creates a new version."
+            "PostHog query object, e.g. {'kind': 'HogQLQuery', 'query': 'SELECT count() FROM events'}. "
+            "A changed query makes a new version."
         )
     ),
 ]
-VersionNumber = Annotated[int, Field(ge=1, description="Version number of the endpoint, starting at 1, e.g. 3.")]
+VersionNumber = Annotated[int, Field(ge=1, description="Version number, from 1.")]
 
 
 class EndpointSettings(BaseModel):
     """Optional endpoint settings, shared by create and update (declared once)."""
 
-    description: str | SkipJsonSchema[None] = Field(
-        default=None, description="What the endpoint returns, for humans, e.g. 'Daily sign-ups by country'."
-    )
-    is_active: bool | SkipJsonSchema[None] = Field(
-        default=None, description="Whether the endpoint can be run; an inactive endpoint answers 404 when run."
-    )
-    is_materialized: bool | SkipJsonSchema[None] = Field(
-        default=None, description="Whether this endpoint's query results are materialized to S3 (pre-computed)."
-    )
+    description: str | SkipJsonSchema[None] = Field(default=None, description="What it returns, for humans.")
+    is_active: bool | SkipJsonSchema[None] = Field(default=None, description="Whether it can be run (inactive: 404).")
+    is_materialized: bool | SkipJsonSchema[None] = Field(default=None, description="Precompute results (materialize).")
     cache_age_seconds: Annotated[int, Field(ge=300, le=86400)] | SkipJsonSchema[None] = Field(
-        default=None, description="How long results stay cached, in seconds, 300 to 86400, e.g. 3600 for one hour."
+        default=None, description="Cache lifetime in seconds."
     )
     sync_frequency: SyncFrequency | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "How often the materialized view is refreshed: '5min', '30min', '1hour', '6hour', '12hour', '24hour', "
-            "'7day' or '30day'."
-        ),
+        description="Refresh interval of the materialized results.",
     )
     derived_from_insight: str | SkipJsonSchema[None] = Field(
-        default=None, description="Short ID of the insight this endpoint was made from, e.g. 'aBcD1234'."
+        default=None, description="Short ID of the source insight."
     )
 
 
@@ -104,7 +90,7 @@ class EndpointsRun(EndpointsGet):
     """Arguments of endpoints_run."""
 
     version: VersionNumber | SkipJsonSchema[None] = Field(
-        default=None, description="Version to run, e.g. 2. Omit to run the latest version."
+        default=None, description="Version to run; omit for the latest."
     )
 
 
@@ -113,36 +99,27 @@ class EndpointsRunWithOverrides(EndpointsRun):
 
     refresh: RefreshMode = Field(
         default="blocking",
-        description=(
-            "How much to rely on the cache: 'blocking' computes synchronously unless very fresh cached results "
-            "exist (default); 'force_blocking' always recomputes synchronously."
-        ),
+        description="'force_blocking' always recomputes; 'blocking' may use fresh cache.",
     )
     variables: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
         description=(
-            "Values for the HogQL variables used in the endpoint's query as {variables.<name>}, "
-            "e.g. {'from_date': '2025-01-01'}. Unknown variables are rejected."
+            "Values of the query's {variables.<name>}, e.g. {'from_date': '2025-01-01'}; unknown ones are rejected."
         ),
     )
     filters_override: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
         description=(
-            "Dashboard-style filters applied on top of the query, e.g. to get data for one customer: "
-            "{'properties': [{'key': 'email', 'value': 'a@b.com', 'operator': 'exact', 'type': 'person'}]}."
+            "Dashboard filters on top, e.g. {'properties': [{'key': 'email', 'value': 'a@b.com', 'type': 'person'}]}."
         ),
     )
     query_override: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "Keys of an insight query to replace for this run only, e.g. "
-            "{'series': [{'kind': 'EventsNode', 'event': '$identify', 'math': 'total'}]} to count $identify "
-            "instead of the saved event."
-        ),
+        description=("Insight query keys to replace for this run, e.g. {'series': [...]}."),
     )
     client_query_id: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="Your own ID for this query run, usable to look up its status or cancel it, e.g. 'run-42'.",
+        description="Your ID for this run, e.g. 'run-42'.",
     )
 
 
@@ -155,9 +132,7 @@ class EndpointsVersionsGet(EndpointsGet):
 class EndpointsLastExecutionTimes(ToolInput):
     """Arguments of endpoints_last_execution_times."""
 
-    names: list[EndpointName] = Field(
-        min_length=1, description="Names of the endpoints to look up, e.g. ['weekly_signups', 'revenue_by_plan']."
-    )
+    names: list[EndpointName] = Field(min_length=1, description="Endpoint names.")
 
 
 # --- outputs ------------------------------------------------------------------------------------------------
@@ -177,7 +152,7 @@ class Endpoint(Output):
     url: str | None = Field(default=None, description="Absolute URL that runs the endpoint.")
     created_at: str | None = Field(default=None, description="When it was created (ISO 8601).")
     updated_at: str | None = Field(default=None, description="When it was last changed (ISO 8601).")
-    created_by: UserBasic | None = Field(default=None, description="User who created it.")
+    created_by: EmbeddedUser | None = Field(default=None, description="User who created it.")
     is_materialized: bool | None = Field(default=None, description="Whether results are materialized to S3.")
     current_version: int | None = Field(default=None, description="Latest version number.")
     versions_count: int | None = Field(default=None, description="How many versions exist.")
@@ -188,7 +163,7 @@ class Endpoint(Output):
 class EndpointList(Output):
     """All endpoints of the project (not paginated)."""
 
-    results: list[Endpoint] = Field(default_factory=list[Endpoint], description="The endpoints.")
+    results: list[Annotated[Endpoint, AS_OBJECT]] = Field(default_factory=list[Endpoint], description="The endpoints.")
 
 
 class EndpointVersion(Output):
@@ -199,13 +174,15 @@ class EndpointVersion(Output):
     query: Any = Field(default=None, description="The query object of this version.")
     is_active: bool | None = Field(default=None, description="Whether this version can be run.")
     created_at: str | None = Field(default=None, description="When this version was created (ISO 8601).")
-    created_by: UserBasic | int | None = Field(default=None, description="User who created this version.")
+    created_by: EmbeddedUser | int | None = Field(default=None, description="User who created this version.")
 
 
 class EndpointVersionList(Output):
     """Versions of an endpoint, newest first (PostHog's bare array, wrapped under ``results``)."""
 
-    results: list[EndpointVersion] = Field(default_factory=list[EndpointVersion], description="The versions.")
+    results: list[Annotated[EndpointVersion, AS_OBJECT]] = Field(
+        default_factory=list[EndpointVersion], description="The versions."
+    )
 
 
 class QueryStatus(Output):

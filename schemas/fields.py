@@ -6,11 +6,12 @@ while the value still travels exactly as the agent wrote it.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from .common import Page
 
@@ -39,19 +40,41 @@ DateTime = Annotated[str, AfterValidator(_check_datetime), Field(json_schema_ext
 """An ISO 8601 timestamp kept as text (``format: date-time``)."""
 
 Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
-"""An absolute URL kept as text (``format: uri``)."""
+"""An absolute URL kept as text (``format: uri``; the gemini schema profile drops the format, which Gemini
+rejects)."""
 
 NonBlankStr = Annotated[str, Field(min_length=1, pattern=r"\S")]
 """Text with at least one non-whitespace character: PostHog rejects blank strings."""
 
-JsonObject = dict[str, Any]
-"""A free-form JSON object, passed through to PostHog unchanged."""
+
+def _from_json_text(value: object) -> object:
+    """Accept a free-form document as JSON text too: OpenAI strict mode cannot describe "any object", so the
+    openai schema profile publishes these fields as strings (``server/schema_profiles.py``)."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value  # left as text: the field's own validation names what is expected
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_from_json_text)]
+"""A free-form JSON object (or its JSON text), passed through to PostHog unchanged."""
+
+JsonDocument = Annotated[dict[str, Any] | list[Any], BeforeValidator(_from_json_text)]
+"""A free-form JSON object or array (or its JSON text)."""
 
 
 class InputObject(BaseModel):
     """Base for objects nested inside tool arguments: like ``ToolInput``, unknown keys are rejected."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+AS_OBJECT = WithJsonSchema({"type": "object"})
+"""Publish a nested response object as just ``object`` (it is still parsed with its model). For the items of a
+page, whose fields the matching ``*_get`` tool's output schema spells out, and for embedded users: repeating
+those fields in every output schema cost a fifth of ``tools/list`` and validated nothing a client relies on."""
 
 
 class Output(BaseModel):
@@ -88,3 +111,9 @@ class UserBasic(Output):
     is_email_verified: bool | None = Field(default=None, description="Whether the email address is verified.")
     hedgehog_config: dict[str, Any] | None = Field(default=None, description="UI avatar settings.")
     role_at_organization: str | None = Field(default=None, description="Role, e.g. 'engineering', 'product'.")
+
+
+EmbeddedUser = Annotated[UserBasic, AS_OBJECT]
+"""A user inside another response object: parsed as ``UserBasic``, published as just an object. Its nine fields
+were repeated in a dozen output schemas (a tenth of ``tools/list``) and no client needs them spelled out to
+validate a result."""

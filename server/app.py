@@ -28,13 +28,18 @@ from .registry import ToolFilter, ToolRegistry
 from .resources import handlers as resource_handlers
 from .resources.reader import ResourceReader
 from .resources.subscriptions import SubscriptionManager
+from .schema_profiles import SchemaProfile, profile_for_client
 from .target import Target
 
 INSTRUCTIONS = """\
 Tools for PostHog's Environments API: desktop meeting recordings and their transcripts, data warehouse
 endpoints (saved queries you can run), batch exports, PostHog AI conversations and customer profile configs.
-Every tool takes `project_id` (optional when the server has a default project). Lists page with `limit` and
-`offset`. Recordings and conversations are also readable as resources (posthog://projects/{project_id}/...).
+Every tool takes `project_id`: the project's number as text (e.g. '12345', from the PostHog URL
+/project/<id>/) or '@current'; it may be left out when the server has a default project (POSTHOG_PROJECT_ID).
+IDs are UUIDs: copy them from list or create results. Timestamps are ISO 8601 (e.g. '2025-01-31T14:00:00Z').
+Leave out a parameter you do not need; null clears a field only where its type allows null. Lists page with
+`limit` and `offset` (follow `next`). Recordings and conversations are also readable as resources
+(posthog://projects/{project_id}/...).
 """
 
 
@@ -96,17 +101,25 @@ async def open_state(
         await http.aclose()
 
 
+def schema_profile(ctx: ServerRequestContext[AppState]) -> SchemaProfile:
+    """The session's schema profile: forced by the settings, else chosen from ``clientInfo`` (both eras)."""
+    forced = ctx.lifespan_context.settings.schema_profile
+    client = ctx.session.client_params
+    name = client.client_info.name if client is not None else None
+    return profile_for_client(name, SchemaProfile(forced) if forced else None)
+
+
 async def _list_tools(
     ctx: ServerRequestContext[AppState], params: types.PaginatedRequestParams | None
 ) -> types.ListToolsResult:
-    return types.ListToolsResult(tools=ctx.lifespan_context.tools().tools)
+    return types.ListToolsResult(tools=ctx.lifespan_context.tools().tools_for(schema_profile(ctx)))
 
 
 async def _call_tool(
     ctx: ServerRequestContext[AppState], params: types.CallToolRequestParams
 ) -> types.CallToolResult | types.InputRequiredResult:
     state = ctx.lifespan_context
-    entry = state.tools().get(params.name)
+    entry = state.tools().get(params.name, schema_profile(ctx))
     if entry is None:
         raise MCPError(types.INVALID_PARAMS, f"Unknown tool {params.name!r}; call tools/list for the available tools.")
 

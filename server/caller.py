@@ -14,18 +14,25 @@ from dataclasses import dataclass
 import mcp_types as types
 
 from .registry import ToolEntry, ToolRegistry
+from .schema_profiles import SchemaProfile
 from .target import Target
 
 
 class ToolView:
-    """The deployment's registry narrowed by a caller's choices (it can only remove tools, never add one)."""
+    """The deployment's registry narrowed by a caller's choices (it can only remove tools, never add one).
+
+    The names are chosen once; each schema profile's definitions come from the registry, in its order."""
 
     def __init__(self, registry: ToolRegistry, allows: Callable[[ToolEntry], bool] = lambda _entry: True) -> None:
-        self._entries = {entry.tool.name: entry for entry in registry if allows(entry)}
-        self.tools: list[types.Tool] = [entry.tool for entry in self._entries.values()]
+        self._registry = registry
+        self._names = frozenset(entry.tool.name for entry in registry if allows(entry))
+        self.tools: list[types.Tool] = [tool for tool in registry.tools if tool.name in self._names]
 
-    def get(self, name: str) -> ToolEntry | None:
-        return self._entries.get(name)
+    def tools_for(self, profile: SchemaProfile) -> list[types.Tool]:
+        return [tool for tool in self._registry.tools_for(profile) if tool.name in self._names]
+
+    def get(self, name: str, profile: SchemaProfile = SchemaProfile.LEAN) -> ToolEntry | None:
+        return self._registry.get(name, profile) if name in self._names else None
 
 
 @dataclass(frozen=True, slots=True)

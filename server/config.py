@@ -66,6 +66,7 @@ SETTING_NAMES: Mapping[str, str] = {
     "log_level": "POSTHOG_MCP_LOG_LEVEL",
     "confirm_destructive": "POSTHOG_MCP_CONFIRM_DESTRUCTIVE",
     "state_key": "POSTHOG_MCP_STATE_KEY",
+    "schema_profile": "POSTHOG_MCP_SCHEMA_PROFILE",
 }
 """The environment variable of each text setting; an error names the flag instead when a flag gave the value."""
 
@@ -141,6 +142,8 @@ class Settings:
     """Asking the person before a destructive tool runs: 'auto', 'off' or 'require' (server/confirmation.py)."""
     state_key: SecretStr | None = None
     """Key sealing multi-round request state; shared by every worker of a deployment. Random per process if unset."""
+    schema_profile: str | None = None
+    """Force one schema profile (``server/schema_profiles.py``) instead of choosing it from ``clientInfo``."""
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -253,6 +256,15 @@ def check_tool_names(raw: str, known: frozenset[str], name: str) -> frozenset[st
     return names
 
 
+def check_schema_profile(raw: str, name: str = "POSTHOG_MCP_SCHEMA_PROFILE") -> str:
+    from .schema_profiles import parse_profile
+
+    try:
+        return parse_profile(raw).value
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}.") from None
+
+
 @dataclass(frozen=True, slots=True)
 class RawSettings:
     """Setting values as given (flags win over environment), before checking."""
@@ -266,6 +278,7 @@ class RawSettings:
     read_only: bool | None = None
     """Set by a flag; wins over ``booleans["read_only"]``."""
     log_level: str | None = None
+    schema_profile: str | None = None
     tuning: Mapping[str, str] = field(default_factory=dict[str, str])
     """Raw values of the ``TUNING`` settings, by field name."""
     booleans: Mapping[str, str] = field(default_factory=dict[str, str])
@@ -295,6 +308,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
         tools=env.get("POSTHOG_MCP_TOOLS") or None,
         exclude_tools=env.get("POSTHOG_MCP_EXCLUDE_TOOLS") or None,
         log_level=env.get("POSTHOG_MCP_LOG_LEVEL") or None,
+        schema_profile=env.get("POSTHOG_MCP_SCHEMA_PROFILE") or None,
         tuning={name: env[var] for name, (var, _low, _high) in TUNING.items() if env.get(var)},
         booleans={name: env[var] for name, var in BOOLEANS.items() if env.get(var)},
         names=names,
@@ -358,6 +372,11 @@ def build_settings(
         else "auto"
     )
     state_key = problems.check(check_state_key, raw.state_key, raw.name_of("state_key")) if raw.state_key else None
+    profile = (
+        problems.check(check_schema_profile, raw.schema_profile, raw.name_of("schema_profile"))
+        if raw.schema_profile
+        else None
+    )
     values: dict[str, Any] = {name: problems.check(_tuning_value, name, text) for name, text in raw.tuning.items()}
     values |= {name: problems.check(parse_bool, BOOLEANS[name], text) for name, text in raw.booleans.items()}
     if raw.read_only is not None:
@@ -374,6 +393,7 @@ def build_settings(
         log_level=log_level or "INFO",
         confirm_destructive=confirm or "auto",
         state_key=state_key,
+        schema_profile=profile,
         **values,
     )
 

@@ -18,7 +18,8 @@ import mcp_types as types
 
 from ..tools.operation import Operation
 from .manifest import load_manifest
-from .schema_export import publish_schema
+from .schema_export import publish_schema, type_list
+from .schema_profiles import SchemaProfile, adapt_input_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ def _nullable_fields(schema: Mapping[str, Any]) -> frozenset[str]:
     for name, prop in cast(Mapping[str, Any], schema.get("properties", {})).items():
         prop = cast(Mapping[str, Any], prop)
         variants = cast(list[Any], prop.get("anyOf", []))
-        if prop.get("type") == "null" or any(cast(Mapping[str, Any], v).get("type") == "null" for v in variants):
+        if "null" in type_list(dict(prop)) or any(cast(Mapping[str, Any], v).get("type") == "null" for v in variants):
             nullable.add(name)
     return frozenset(nullable)
 
@@ -91,9 +92,10 @@ def build_tool(operation: Operation) -> ToolEntry:
         title=operation.title,
         description=description,
         input_schema=input_schema,
-        output_schema=publish_schema(operation.output_model) if operation.output_model is not None else None,
-        annotations=types.ToolAnnotations(
-            title=operation.title,
+        output_schema=(
+            publish_schema(operation.output_model, field_descriptions=False) if operation.output_model else None
+        ),
+        annotations=types.ToolAnnotations(  # no annotations.title: Tool.title says it once (both eras have it)
             read_only_hint=operation.read_only,
             destructive_hint=operation.destructive,
             idempotent_hint=operation.idempotent,
@@ -118,6 +120,19 @@ def _entry_from_manifest(item: Mapping[str, Any], *, default_project: bool) -> T
     return ToolEntry(tool=tool, area=str(item["area"]), nullable_fields=_nullable_fields(tool.input_schema))
 
 
+def adapt_entry(entry: ToolEntry, profile: SchemaProfile) -> ToolEntry:
+    """The entry as ``profile`` publishes it. In the openai profile every optional argument is nullable and the
+    model sends null for each one it leaves out, so there null on an optional argument means "not given" (never
+    "clear"); only a required argument's null keeps its meaning (``conversations_create``'s ``content``)."""
+    if profile is SchemaProfile.LEAN:
+        return entry
+    tool = entry.tool.model_copy(update={"input_schema": adapt_input_schema(entry.input_schema, profile)})
+    nullable = entry.nullable_fields
+    if profile is SchemaProfile.OPENAI:
+        nullable &= frozenset(cast(list[str], entry.input_schema.get("required", [])))
+    return ToolEntry(tool=tool, area=entry.area, nullable_fields=nullable)
+
+
 def known_areas() -> frozenset[str]:
     return frozenset(str(item["area"]) for item in load_manifest())
 
@@ -136,14 +151,24 @@ class ToolRegistry:
             for item in load_manifest()
             if chosen.allows(str(item["area"]), bool(item["read_only"]), name=str(item["tool"]["name"]))
         }
+        self._profiles: dict[SchemaProfile, dict[str, ToolEntry]] = {SchemaProfile.LEAN: self._entries}
         self._tools = [entry.tool for entry in self._entries.values()]
 
     @property
     def tools(self) -> list[types.Tool]:
         return self._tools
 
-    def get(self, name: str) -> ToolEntry | None:
-        return self._entries.get(name)
+    def _profile(self, profile: SchemaProfile) -> dict[str, ToolEntry]:
+        """Derived on first use and kept: start-up only loads the (lean) manifest."""
+        if profile not in self._profiles:
+            self._profiles[profile] = {name: adapt_entry(e, profile) for name, e in self._entries.items()}
+        return self._profiles[profile]
+
+    def tools_for(self, profile: SchemaProfile) -> list[types.Tool]:
+        return [entry.tool for entry in self._profile(profile).values()]
+
+    def get(self, name: str, profile: SchemaProfile = SchemaProfile.LEAN) -> ToolEntry | None:
+        return self._profile(profile).get(name)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -138,7 +138,7 @@ async def test_documented_enums_and_defaults_are_published(tools: list[types.Too
     assert "group_4" in by_name["customer_profile_configs_create"]["scope"]["enum"]
     assert "30day" in by_name["endpoints_create"]["sync_frequency"]["enum"]
     assert by_name["conversations_create"]["deep_research_mode"]["default"] is False
-    assert by_name["desktop_recordings_get"]["id"]["pattern"]
+    assert by_name["desktop_recordings_get"]["id"]["format"] == "uuid"
 
 
 @pytest.mark.anyio

@@ -3,8 +3,8 @@
 ``hypothesis-jsonschema`` 0.23 no longer runs with the installed Hypothesis (its object generator calls a removed
 internal, ``many.more``), so this covers the subset of JSON Schema the tools publish: ``type`` (one or several),
 ``properties``/``required``/``additionalProperties``, ``items``/``minItems``/``maxItems``, ``anyOf``, ``enum``,
-``const``, ``pattern``, ``minLength``/``maxLength``, ``minimum``/``maximum`` and the formats ``date-time`` and
-``uri``. Anything else fails loudly, so a new keyword in a schema cannot silently go untested.
+``const``, ``pattern``, ``minLength``/``maxLength``, ``minimum``/``maximum`` and the formats ``date-time``,
+``uuid`` and ``uri``. Anything else fails loudly, so a new keyword in a schema cannot silently go untested.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ def _string(schema: Schema) -> st.SearchStrategy[Any]:
     fmt = schema.get("format")
     if fmt == "date-time":
         strategy: st.SearchStrategy[str] = st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.isoformat())
+    elif fmt == "uuid":
+        strategy = st.uuids().map(str)
     elif fmt == "uri":
         strategy = st.from_regex(r"https://[a-z]{1,12}\.example\.com/[a-zA-Z0-9_-]{0,24}", fullmatch=True)
     elif "pattern" in schema:

@@ -184,15 +184,21 @@ async def test_hostile_strings_never_change_the_path(
         assert "Nothing was sent to PostHog" in text, text
 
 
+def _type_list(schema: dict[str, Any]) -> list[str | None]:
+    """A schema's ``type`` as a list (lean schemas spell ``T | None`` as ``[T, "null"]``); [None] when absent."""
+    kind = schema.get("type")
+    return cast(list[str | None], kind) if isinstance(kind, list) else [cast(str | None, kind)]
+
+
 def _takes_text(prop: dict[str, Any]) -> bool:
     branches = cast(list[dict[str, Any]], prop.get("anyOf", [prop]))
-    return any(branch.get("type") == "string" and "enum" not in branch for branch in branches)
+    return any("string" in _type_list(branch) and "enum" not in branch for branch in branches)
 
 
 def _wrong_value(prop: dict[str, Any]) -> Any | None:
     """A value the property refuses whatever pydantic coerces: a mapping where no object is allowed, else text."""
     branches = cast(list[dict[str, Any]], prop.get("anyOf", [prop]))
-    kinds = {branch.get("type") for branch in branches}
+    kinds = {kind for branch in branches for kind in _type_list(branch)}
     if None in kinds:
         return None
     if "object" not in kinds:

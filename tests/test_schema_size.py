@@ -1,0 +1,54 @@
+"""Size budgets of the published definitions (issue #10), measured like bench/schema_size.py.
+
+Bytes are deterministic, so CI asserts them: a new field or a longer description that breaks a budget fails
+here, with the bench table to see where the bytes went. Also proven through a real client: the answer the
+server sends is the one measured.
+"""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from bench.schema_size import (
+    MODEL_FACING_TARGET,
+    PER_TOOL_TARGET,
+    TOOLS_LIST_TARGET,
+    compact,
+    measure,
+    wire,
+)
+from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.config import Settings
+from posthog_environments_mcp.server.schema_profiles import SchemaProfile
+
+MODEL_FACING_CEILINGS = {SchemaProfile.LEAN: 32_000, SchemaProfile.GEMINI: 30_000, SchemaProfile.OPENAI: 33_500}
+"""Today's levels (lean 31,791 bytes without a default project, from 54,093), kept from growing until the
+target below is met; see the xfail test."""
+
+
+@pytest.mark.parametrize("profile", list(SchemaProfile))
+@pytest.mark.parametrize("default_project", [True, False])
+def test_every_definition_and_the_whole_answer_fit_their_budgets(profile: SchemaProfile, default_project: bool) -> None:
+    report = measure(profile, default_project=default_project)
+    assert len(report.tools) == 32
+    assert report.tools_list <= TOOLS_LIST_TARGET
+    assert report.largest.definition <= PER_TOOL_TARGET, report.largest
+    assert report.model_facing <= MODEL_FACING_CEILINGS[profile]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="model-facing bytes are ~32k: about 9k are the catalog's tool descriptions (not this module's); "
+    "the 20,000 target of issue #10 needs them shortened too",
+)
+def test_model_facing_bytes_meet_the_target() -> None:
+    assert measure(SchemaProfile.LEAN).model_facing <= MODEL_FACING_TARGET
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_answer_a_client_receives_is_the_measured_one(mode: str) -> None:
+    async with Client(create_server(Settings()), mode=mode) as client:  # type: ignore[arg-type]
+        tools = (await client.list_tools()).tools
+    assert [compact(wire(tool)) for tool in tools] == [size.definition for size in measure().tools]
