@@ -124,6 +124,7 @@ def _merge(env: RawSettings, args: argparse.Namespace) -> RawSettings:
         **{name: given.get(name) or getattr(env, name) for name in _TEXT_FLAGS},
         read_only=args.read_only if args.read_only is not None else env.read_only,
         schema_profile=env.schema_profile,
+        redis_url=env.redis_url,
         tuning=env.tuning,
         booleans=env.booleans,
         names={**env.names, **{name: "--" + name.replace("_", "-") for name in given}},

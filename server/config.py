@@ -67,6 +67,7 @@ SETTING_NAMES: Mapping[str, str] = {
     "confirm_destructive": "POSTHOG_MCP_CONFIRM_DESTRUCTIVE",
     "state_key": "POSTHOG_MCP_STATE_KEY",
     "schema_profile": "POSTHOG_MCP_SCHEMA_PROFILE",
+    "redis_url": "POSTHOG_MCP_REDIS_URL",
 }
 """The environment variable of each text setting; an error names the flag instead when a flag gave the value."""
 
@@ -144,6 +145,9 @@ class Settings:
     """Key sealing multi-round request state; shared by every worker of a deployment. Random per process if unset."""
     schema_profile: str | None = None
     """Force one schema profile (``server/schema_profiles.py``) instead of choosing it from ``clientInfo``."""
+    redis_url: SecretStr | None = None
+    """Redis shared by every worker of a deployment (``redis://`` or ``rediss://``); a secret, as it may hold a
+    password. Unset: a single process keeps its state in memory."""
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -279,6 +283,7 @@ class RawSettings:
     """Set by a flag; wins over ``booleans["read_only"]``."""
     log_level: str | None = None
     schema_profile: str | None = None
+    redis_url: str | None = None
     tuning: Mapping[str, str] = field(default_factory=dict[str, str])
     """Raw values of the ``TUNING`` settings, by field name."""
     booleans: Mapping[str, str] = field(default_factory=dict[str, str])
@@ -309,6 +314,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> RawSettings:
         exclude_tools=env.get("POSTHOG_MCP_EXCLUDE_TOOLS") or None,
         log_level=env.get("POSTHOG_MCP_LOG_LEVEL") or None,
         schema_profile=env.get("POSTHOG_MCP_SCHEMA_PROFILE") or None,
+        redis_url=env.get("POSTHOG_MCP_REDIS_URL") or None,
         tuning={name: env[var] for name, (var, _low, _high) in TUNING.items() if env.get(var)},
         booleans={name: env[var] for name, var in BOOLEANS.items() if env.get(var)},
         names=names,
@@ -377,6 +383,7 @@ def build_settings(
         if raw.schema_profile
         else None
     )
+    redis_url = problems.check(check_redis_url, raw.redis_url, raw.name_of("redis_url")) if raw.redis_url else None
     values: dict[str, Any] = {name: problems.check(_tuning_value, name, text) for name, text in raw.tuning.items()}
     values |= {name: problems.check(parse_bool, BOOLEANS[name], text) for name, text in raw.booleans.items()}
     if raw.read_only is not None:
@@ -394,8 +401,21 @@ def build_settings(
         confirm_destructive=confirm or "auto",
         state_key=state_key,
         schema_profile=profile,
+        redis_url=redis_url,
         **values,
     )
+
+
+def check_redis_url(raw: str, name: str = "POSTHOG_MCP_REDIS_URL") -> SecretStr:
+    """A ``redis://``/``rediss://``/``unix://`` URL; the message never shows it (it may hold a password)."""
+    try:
+        parts = urlsplit(raw.strip())
+        parts.port  # noqa: B018 - raises for a port that is not a number or is out of range
+    except ValueError:
+        raise ConfigError(f"{name} cannot be read as a URL; use e.g. redis://127.0.0.1:6379/0") from None
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL, e.g. redis://127.0.0.1:6379/0")
+    return SecretStr(raw.strip())
 
 
 CONFIRM_POLICIES = ("auto", "off", "require")

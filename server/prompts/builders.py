@@ -10,7 +10,7 @@ from typing import Any, cast
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from ..resource_uris import conversation_uri, recording_uri
+from ..resource_uris import CONVERSATION_TEMPLATE, conversation_uri, recording_uri
 from ..resources.reader import ResourceReader
 from ..resources.render import PREAMBLE, code, one_line, parse_time, quote, quote_line
 from ..upstream_errors import UpstreamFailure, advice
@@ -166,7 +166,7 @@ async def ask_posthog_ai(ctx: PromptContext, args: AskPostHogAIArgs) -> types.Ge
     how = (
         "\n\nHow PostHog AI works here: `conversations_create` streams the answer and can take a minute; progress "
         "is reported while it runs. Its result has the `conversation_id` and a link to the conversation document "
-        f"({code(conversation_uri(ctx.project_id, '{conversation_id}'))}), which you can read for the whole "
+        f"({code(CONVERSATION_TEMPLATE.replace('{project_id}', ctx.project_id))}), which you can read for the whole "
         "dialogue, including insights and queries PostHog AI built. For a follow-up question, call "
         "`conversations_create` again with the same `conversation`. If the call is interrupted, check the "
         "conversation with `conversations_get` before sending again. Then answer my question from what PostHog "

@@ -147,11 +147,6 @@ async def test_two_tenants_are_isolated(server: HttpServer, sandbox: SandboxServ
 
 
 @pytest.mark.anyio
-@pytest.mark.xfail(
-    reason="server/resources/subscriptions.py files pollers and followers by URI alone; the harden-resources branch "
-    "makes them one per (credential hash, URI), which this test checks end to end over HTTP",
-    strict=False,
-)
 async def test_followers_of_one_uri_are_served_with_their_own_key(server: HttpServer, sandbox: SandboxServer) -> None:
     alice = sandbox.state.add_key(("*",), projects=[1])
     carol = sandbox.state.add_key(("conversation:read",), projects=[1])

@@ -149,3 +149,16 @@ def test_a_one_shot_command_names_the_flag_and_exits_2(
     assert "--host 'http://localhost:99999' is not a valid URL" in err
     assert "POSTHOG_API_KEY contains a character that is not plain ASCII" in err
     assert "\u00e9" not in err
+
+
+def test_a_redis_url_is_kept_secret_and_checked_without_echoing_it() -> None:
+    good = settings_from({"POSTHOG_MCP_REDIS_URL": "rediss://user:hunter2-secret@redis.internal:6380/1"})
+    assert good.redis_url is not None
+    assert good.redis_url.get_secret_value() == "rediss://user:hunter2-secret@redis.internal:6380/1"
+    assert "hunter2-secret" not in repr(good)
+    for bad in ("http://user:hunter2-secret@redis.internal", "redis://:hunter2-secret@redis.internal:99999"):
+        (message,) = problems_of({"POSTHOG_MCP_REDIS_URL": bad})
+        assert "POSTHOG_MCP_REDIS_URL" in message
+        assert "redis://" in message, "the fix is an example URL"
+        assert "hunter2-secret" not in message
+    assert settings_from({}).redis_url is None

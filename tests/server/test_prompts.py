@@ -69,7 +69,7 @@ async def check_every_prompt_embeds_the_seed_data(client: Client) -> None:
     }
     follow_args = {a.name: a for a in by_name["meeting_follow_up"].arguments or []}
     assert follow_args["recording_id"].required is True
-    assert "UUID" in (follow_args["recording_id"].description or "")
+    assert "desktop_recordings_list" in (follow_args["recording_id"].description or "")
     assert follow_args["project_id"].required is False
     got = await every_prompt(client)
 
