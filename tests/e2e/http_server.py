@@ -15,7 +15,7 @@ from typing import Literal
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.session import MessageHandlerFnT
+from mcp.client.session import ElicitationFnT, MessageHandlerFnT
 from mcp.client.streamable_http import streamable_http_client
 
 from posthog_environments_mcp.sandbox import SandboxServer
@@ -97,6 +97,7 @@ async def http_client(
     *,
     message_handler: MessageHandlerFnT | None = None,
     headers: dict[str, str] | None = None,
+    elicitation_callback: ElicitationFnT | None = None,
 ) -> AsyncIterator[Client]:
     """The real ``mcp`` client over Streamable HTTP, sending ``key`` as ``Authorization: Bearer``."""
     sent = dict(headers or {})
@@ -108,6 +109,7 @@ async def http_client(
             streamable_http_client(url, http_client=http),
             mode=mode,
             message_handler=message_handler,
+            elicitation_callback=elicitation_callback,
             read_timeout_seconds=60,
         ) as client,
     ):
