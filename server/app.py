@@ -115,13 +115,22 @@ async def _list_tools(
     return types.ListToolsResult(tools=ctx.lifespan_context.tools().tools_for(schema_profile(ctx)))
 
 
+_NAME_SHOWN = 80
+"""How much of an unknown tool name an error repeats: a caller's megabyte of name must not come back."""
+
+
+def unknown_tool_message(name: str) -> str:
+    shown = name if len(name) <= _NAME_SHOWN else name[:_NAME_SHOWN] + f"… ({len(name)} characters)"
+    return f"Unknown tool {shown!r}; call tools/list for the available tools."
+
+
 async def _call_tool(
     ctx: ServerRequestContext[AppState], params: types.CallToolRequestParams
 ) -> types.CallToolResult | types.InputRequiredResult:
     state = ctx.lifespan_context
     entry = state.tools().get(params.name, schema_profile(ctx))
     if entry is None:
-        raise MCPError(types.INVALID_PARAMS, f"Unknown tool {params.name!r}; call tools/list for the available tools.")
+        raise MCPError(types.INVALID_PARAMS, unknown_tool_message(params.name))
 
     target = state.target()
     instead = await state.confirmation.check(ctx, entry, params, target)
