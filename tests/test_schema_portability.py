@@ -105,6 +105,7 @@ def test_openai_agents_converts_every_tool_to_strict_without_forcing_optional_va
         converted = MCPUtil.to_function_tool(_as_sdk_tool(tool), server, convert_schemas_to_strict=True)
         assert converted.strict_json_schema, f"{tool.name} fell back to non-strict"
         schema = converted.params_json_schema
+        assert set(schema["required"]) == set(schema["properties"]), tool.name  # the converter requires them all
         published_required = set(cast(list[str], lean[tool.name].input_schema.get("required", [])))
         for name, prop in cast(Schema, schema["properties"]).items():
             if name not in published_required:
