@@ -4,8 +4,9 @@
 - definition: the whole tool as ``tools/list`` carries it (title, annotations, output schema included);
 - ``tools/list`` answer: the compact JSON of the whole ``ListToolsResult``.
 
-Measured without a default project (``project_id`` required: the larger case). Bytes are deterministic, so
-tests/test_schema_size.py asserts the same targets. Usage: ``python bench/schema_size.py [--profile lean]``.
+Measured without a default project (``project_id`` required) unless ``--default-project`` is given. Bytes are
+deterministic, so tests/test_schema_size.py asserts the same targets in both cases.
+Usage: ``python bench/schema_size.py [--profile lean] [--default-project]``.
 """
 
 from __future__ import annotations
@@ -95,12 +96,14 @@ def summary(profile: SchemaProfile, report: SizeReport) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=[p.value for p in SchemaProfile], default=SchemaProfile.LEAN.value)
-    chosen = SchemaProfile(parser.parse_args().profile)
-    print(table(measure(chosen)))
+    parser.add_argument("--default-project", action="store_true", help="measure as with POSTHOG_PROJECT_ID set")
+    args = parser.parse_args()
+    chosen, default_project = SchemaProfile(args.profile), bool(args.default_project)
+    print(table(measure(chosen, default_project=default_project)))
     print()
     print("| profile | measure | bytes | target | |\n|---|---|---:|---:|---|")
     for profile in SchemaProfile:
-        print(summary(profile, measure(profile)))
+        print(summary(profile, measure(profile, default_project=default_project)))
 
 
 if __name__ == "__main__":

@@ -14,43 +14,32 @@ ExportModel = Literal["events", "persons", "sessions"]
 Interval = Literal["hour", "day", "week", "every 5 minutes", "every 15 minutes"]
 LogLevel = Literal["DEBUG", "LOG", "INFO", "WARNING", "ERROR"]
 
-BatchExportId = Annotated[Uuid, Field(description="Batch export ID.")]
+BatchExportId = Uuid
 
 
 class BatchExportDestination(InputObject):
     """Where a batch export writes: a destination type and its settings."""
 
-    type: NonBlankStr = Field(description="Destination type, e.g. 'S3', 'Snowflake', 'BigQuery'.")
-    config: JsonObject = Field(
-        description=("Settings of that type, e.g. S3: {'bucket_name', 'region', 'aws_access_key_id', ...}.")
-    )
-    integration_id: int | None = Field(default=None, description="ID of an integration holding credentials.")
+    type: NonBlankStr = Field(description="E.g. 'S3', 'Snowflake'.")
+    config: JsonObject = Field(description="E.g. {'bucket_name': 'b'}.")
+    integration_id: int | None = None
 
 
-ExportName = Annotated[NonBlankStr, Field(description="Export name.")]
-ExportDestination = Annotated[BatchExportDestination, Field(description="Where it exports to.")]
-ExportInterval = Annotated[
-    Interval,
-    Field(description="How often it runs."),
-]
+ExportName = NonBlankStr
+ExportDestination = BatchExportDestination
+ExportInterval = Interval
 
 
 class BatchExportSettings(BaseModel):
     """Optional batch export fields shared by every body-taking operation (declared once)."""
 
-    model: ExportModel | SkipJsonSchema[None] = Field(default=None, description="What is exported (default 'events').")
-    paused: bool | SkipJsonSchema[None] = Field(default=None, description="Paused.")
-    last_paused_at: DateTime | None = Field(default=None, description="When last paused.")
-    start_at: DateTime | None = Field(default=None, description="No data before this.")
-    end_at: DateTime | None = Field(default=None, description="No data after this.")
-    hogql_query: str | SkipJsonSchema[None] = Field(
-        default=None,
-        description="HogQL SELECT of the exported columns.",
-    )
-    filters: JsonDocument | None = Field(
-        default=None,
-        description="Property filters on what is exported.",
-    )
+    model: ExportModel | SkipJsonSchema[None] = Field(default=None, description="Default 'events'.")
+    paused: bool | SkipJsonSchema[None] = None
+    last_paused_at: DateTime | None = None
+    start_at: DateTime | None = None
+    end_at: DateTime | None = None
+    hogql_query: str | SkipJsonSchema[None] = None
+    filters: JsonDocument | None = None
 
 
 class BatchExportDefinition(BatchExportSettings):
@@ -66,7 +55,7 @@ class StepChoice(BaseModel):
 
     step: Annotated[int, Field(ge=0)] | SkipJsonSchema[None] = Field(
         default=None,
-        description="Test step index (default 0); see batch_exports_test.",
+        description="Default 0.",
     )
 
 
@@ -77,19 +66,14 @@ class BatchExportsLogs(ToolInput):
     """Arguments of batch_exports_logs."""
 
     id: BatchExportId
-    limit: Annotated[int, Field(ge=1, le=500)] | SkipJsonSchema[None] = Field(
-        default=None, description="Most entries (default 50)."
-    )
-    after: DateTime | SkipJsonSchema[None] = Field(default=None, description="Only entries after this.")
-    before: DateTime | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Only entries before this (the oldest seen, to page back).",
-    )
-    level: LogLevel | SkipJsonSchema[None] = Field(default=None, description="Only this level.")
-    search: str | SkipJsonSchema[None] = Field(default=None, description="Text to find in messages.")
+    limit: Annotated[int, Field(ge=1, le=500)] | SkipJsonSchema[None] = Field(default=None, description="Default 50.")
+    after: DateTime | SkipJsonSchema[None] = None
+    before: DateTime | SkipJsonSchema[None] = None
+    level: LogLevel | SkipJsonSchema[None] = None
+    search: str | SkipJsonSchema[None] = None
     instance_id: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="Only entries of this run (the run's ID).",
+        description="A run's ID.",
     )
 
 
@@ -103,10 +87,7 @@ class BatchExportsPause(ToolInput):
 class BatchExportsUnpause(BatchExportsPause):
     """Arguments of batch_exports_unpause."""
 
-    backfill: bool | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Backfill what was missed (default false).",
-    )
+    backfill: bool | SkipJsonSchema[None] = None
 
 
 class BatchExportsRunTestStep(ToolInput, BatchExportDefinition, StepChoice):
@@ -124,7 +105,7 @@ class BatchExportsTest(ToolInput):
 
     destination: str | SkipJsonSchema[None] = Field(
         default=None,
-        description="Destination type, e.g. 'S3' (needed; unknown: 404).",
+        description="E.g. 'S3'.",
     )
 
 

@@ -40,7 +40,6 @@ ProjectId = Annotated[
     str,
     BeforeValidator(_int_to_str),
     AfterValidator(_check_project_id),
-    Field(description="Project ID."),
 ]
 
 Uuid = Annotated[str, AfterValidator(_check_uuid), Field(json_schema_extra={"format": "uuid"})]
@@ -62,8 +61,8 @@ class ToolInput(BaseModel):
 class Paginated(BaseModel):
     """Inputs of PostHog's limit/offset list endpoints."""
 
-    limit: Annotated[int, Field(ge=1, le=1000, description="Page size.")] | SkipJsonSchema[None] = None
-    offset: Annotated[int, Field(ge=0, description="Results to skip.")] | SkipJsonSchema[None] = None
+    limit: Annotated[int, Field(ge=1, le=1000)] | SkipJsonSchema[None] = None
+    offset: Annotated[int, Field(ge=0)] | SkipJsonSchema[None] = None
 
 
 class Page(BaseModel):

@@ -12,10 +12,7 @@ from .fields import AS_OBJECT, EmbeddedUser, JsonObject, NonBlankStr, Output, Re
 
 AgentMode = Literal["product_analytics", "sql", "session_replay", "error_tracking", "plan", "execution", "survey"]
 
-ConversationId = Annotated[
-    Uuid,
-    Field(description="Conversation ID (from conversations_create or _list)."),
-]
+ConversationId = Uuid
 
 
 # --- inputs -------------------------------------------------------------------------------------------------
@@ -29,33 +26,25 @@ class ConversationsCreate(ToolInput):
     """Arguments of conversations_create."""
 
     content: Annotated[NonBlankStr, Field(max_length=40000)] | None = Field(
-        description=("Your message to PostHog AI. Null resumes an interrupted `conversation`.")
+        description="Null resumes an interrupted `conversation`."
     )
     conversation: Uuid | SkipJsonSchema[None] = Field(
         default=None,
-        description="Conversation to continue; omit for a new one.",
+        description="Omit for a new one.",
     )
-    trace_id: Uuid | SkipJsonSchema[None] = Field(default=None, description="Trace ID for LLM analytics.")
+    trace_id: Uuid | SkipJsonSchema[None] = None
     agent_mode: AgentMode | SkipJsonSchema[None] = Field(
         default=None,
-        description="Which agent answers; omit to let PostHog choose.",
+        description="Omit to let PostHog choose.",
     )
-    deep_research_mode: bool = Field(default=False, description="Keep false: PostHog fails deep research.")
-    contextual_tools: JsonObject | SkipJsonSchema[None] = Field(
-        default=None,
-        description="UI tool context by tool name.",
-    )
-    ui_context: JsonObject | SkipJsonSchema[None] = Field(
-        default=None,
-        description="What the user is looking at.",
-    )
-    billing_context: JsonObject | SkipJsonSchema[None] = Field(
-        default=None, description="Billing context, as the UI sends it."
-    )
-    session_id: str | SkipJsonSchema[None] = Field(default=None, description="Session replay to link.")
+    deep_research_mode: bool = Field(default=False, description="Keep false: deep research fails.")
+    contextual_tools: JsonObject | SkipJsonSchema[None] = None
+    ui_context: JsonObject | SkipJsonSchema[None] = None
+    billing_context: JsonObject | SkipJsonSchema[None] = None
+    session_id: str | SkipJsonSchema[None] = None
     resume_payload: JsonObject | None = Field(
         default=None,
-        description="Approval answer when resuming, e.g. {'action': 'approve'}.",
+        description="E.g. {'action': 'approve'}.",
     )
 
     @model_validator(mode="after")
@@ -79,7 +68,7 @@ class ConversationsCancel(ConversationsGet):
 class ConversationsAppendMessage(ConversationsGet):
     """Arguments of conversations_append_message."""
 
-    content: Annotated[NonBlankStr, Field(max_length=10000)] = Field(description="Message text to store.")
+    content: Annotated[NonBlankStr, Field(max_length=10000)]
 
 
 # --- outputs ------------------------------------------------------------------------------------------------

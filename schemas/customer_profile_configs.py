@@ -12,7 +12,7 @@ from .fields import AS_OBJECT, JsonDocument, Output, ResultsPage
 
 Scope = Literal["person", "group_0", "group_1", "group_2", "group_3", "group_4"]
 
-_SCOPE = "Which profiles: 'person' or a group type index."
+_SCOPE = "'person' or a group type index."
 
 ProfileLayout = JsonDocument
 """A free-form layout document: PostHog accepts a JSON object or array."""
@@ -23,15 +23,12 @@ class ProfileLayoutFields(BaseModel):
 
     content: ProfileLayout | SkipJsonSchema[None] = Field(
         default=None,
-        description="Main area layout, e.g. [{'type': 'properties', 'keys': ['email']}].",
+        description="E.g. [{'type': 'properties', 'keys': ['email']}].",
     )
-    sidebar: ProfileLayout | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Sidebar layout.",
-    )
+    sidebar: ProfileLayout | SkipJsonSchema[None] = None
 
 
-ConfigId = Annotated[Uuid, Field(description="Config ID.")]
+ConfigId = Uuid
 
 
 # --- inputs -------------------------------------------------------------------------------------------------

@@ -13,12 +13,10 @@ from .fields import AS_OBJECT, DateTime, InputObject, NonBlankStr, Output, Resul
 Platform = Literal["zoom", "teams", "meet", "desktop_audio", "slack"]
 RecordingStatus = Literal["recording", "uploading", "processing", "ready", "error"]
 
-_PLATFORM = "Meeting platform ('meet' is Google Meet, 'slack' a huddle)."
-_STATUS = "Recording status."
 
 RecordingId = Annotated[
     Uuid,
-    Field(description="Recording ID (`id` from desktop_recordings_list or _create)."),
+    Field(description="From desktop_recordings_list."),
 ]
 _INT32 = 2_147_483_647
 
@@ -26,61 +24,45 @@ _INT32 = 2_147_483_647
 class TranscriptSegment(InputObject):
     """One piece of transcript, as sent by a transcription service."""
 
-    text: NonBlankStr = Field(description="What was said.")
+    text: NonBlankStr
     timestamp: float | None = Field(
         default=None,
-        description="Start in ms from the recording start; a stored timestamp is skipped, so set it for safe retries.",
+        description="Milliseconds from the start.",
     )
-    speaker: str | None = Field(default=None, description="Who spoke.")
-    confidence: float | None = Field(default=None, description="Confidence, usually 0 to 1.")
-    is_final: bool | None = Field(default=None, description="False for an interim result.")
+    speaker: str | None = None
+    confidence: float | None = Field(default=None, description="0 to 1.")
+    is_final: bool | None = None
 
 
 class ExtractedTask(InputObject):
     """An action item extracted from the transcript."""
 
-    title: NonBlankStr = Field(description="Short task title.")
-    description: str | SkipJsonSchema[None] = Field(default=None, description="Details of the task.")
-    assignee: str | None = Field(default=None, description="Who should do it.")
+    title: NonBlankStr
+    description: str | SkipJsonSchema[None] = None
+    assignee: str | None = None
 
 
 class RecordingWritableFields(BaseModel):
     """The recording fields a client may change, shared by the update input (declared once)."""
 
-    recall_recording_id: Uuid | None = Field(
-        default=None, description="Recording ID at Recall.ai (the upload service)."
-    )
-    platform: Platform | SkipJsonSchema[None] = Field(default=None, description=_PLATFORM)
-    meeting_title: Annotated[str, Field(max_length=255)] | None = Field(default=None, description="Meeting title.")
-    meeting_url: Annotated[Url, Field(max_length=200)] | None = Field(
-        default=None,
-        description="Meeting link (absolute URL).",
-    )
-    duration_seconds: Annotated[int, Field(ge=0, le=_INT32)] | None = Field(
-        default=None, description="Length in seconds."
-    )
-    status: RecordingStatus | SkipJsonSchema[None] = Field(default=None, description=_STATUS)
-    notes: str | None = Field(default=None, description="Notes.")
-    error_message: str | None = Field(default=None, description="Why processing failed (with status 'error').")
-    video_url: Annotated[Url, Field(max_length=200)] | None = Field(default=None, description="Video URL (absolute).")
-    video_size_bytes: Annotated[int, Field(ge=0, le=_INT32)] | None = Field(
-        default=None, description="Video size in bytes."
-    )
-    participants: list[str] | SkipJsonSchema[None] = Field(
-        default=None, description="Participant names; replaces the list."
-    )
-    transcript_segments: list[TranscriptSegment] | SkipJsonSchema[None] = Field(
-        default=None,
-        description="The whole transcript; replaces it (to add, use desktop_recordings_append_segments).",
-    )
-    summary: str | None = Field(default=None, description="Meeting summary.")
-    extracted_tasks: list[ExtractedTask] | SkipJsonSchema[None] = Field(
-        default=None, description="Action items; replaces the list."
-    )
-    tasks_generated_at: DateTime | None = Field(default=None, description="When the tasks were extracted.")
-    summary_generated_at: DateTime | None = Field(default=None, description="When the summary was generated.")
-    started_at: DateTime | SkipJsonSchema[None] = Field(default=None, description="When the meeting started.")
-    completed_at: DateTime | None = Field(default=None, description="When the meeting ended.")
+    recall_recording_id: Uuid | None = None
+    platform: Platform | SkipJsonSchema[None] = None
+    meeting_title: Annotated[str, Field(max_length=255)] | None = None
+    meeting_url: Annotated[Url, Field(max_length=200)] | None = None
+    duration_seconds: Annotated[int, Field(ge=0, le=_INT32)] | None = None
+    status: RecordingStatus | SkipJsonSchema[None] = None
+    notes: str | None = None
+    error_message: str | None = None
+    video_url: Annotated[Url, Field(max_length=200)] | None = None
+    video_size_bytes: Annotated[int, Field(ge=0, le=_INT32)] | None = None
+    participants: list[str] | SkipJsonSchema[None] = None
+    transcript_segments: list[TranscriptSegment] | SkipJsonSchema[None] = None
+    summary: str | None = None
+    extracted_tasks: list[ExtractedTask] | SkipJsonSchema[None] = None
+    tasks_generated_at: DateTime | None = None
+    summary_generated_at: DateTime | None = None
+    started_at: DateTime | SkipJsonSchema[None] = None
+    completed_at: DateTime | None = None
 
 
 # --- inputs -------------------------------------------------------------------------------------------------
@@ -89,15 +71,15 @@ class RecordingWritableFields(BaseModel):
 class DesktopRecordingsList(ToolInput, Paginated):
     """Arguments of desktop_recordings_list."""
 
-    platform: Platform | SkipJsonSchema[None] = Field(default=None, description="Only this platform.")
-    status: RecordingStatus | SkipJsonSchema[None] = Field(default=None, description="Only this status.")
-    search: str | SkipJsonSchema[None] = Field(default=None, description="Text to find in transcripts.")
+    platform: Platform | SkipJsonSchema[None] = None
+    status: RecordingStatus | SkipJsonSchema[None] = None
+    search: str | SkipJsonSchema[None] = Field(default=None, description="Transcript text.")
 
 
 class DesktopRecordingsCreate(ToolInput):
     """Arguments of desktop_recordings_create."""
 
-    platform: Platform = Field(default="desktop_audio", description=_PLATFORM)
+    platform: Platform = "desktop_audio"
 
 
 class DesktopRecordingsGet(ToolInput):
@@ -122,9 +104,7 @@ class DesktopRecordingsAppendSegments(ToolInput):
     id: RecordingId
     segments: list[TranscriptSegment] = Field(
         min_length=1,
-        description=(
-            "Segments to append, at least one, e.g. [{'text': 'Hello all', 'timestamp': 1200, 'speaker': 'Alice'}]."
-        ),
+        description="E.g. [{'text': 'Hi', 'timestamp': 1200}].",
     )
 
 
@@ -139,11 +119,11 @@ class DesktopRecording(Output):
     created_by: int | None = Field(default=None, description="Numeric ID of the user who created it.")
     sdk_upload_id: str | None = Field(default=None, description="UUID of the desktop SDK upload.")
     recall_recording_id: str | None = Field(default=None, description="Recording UUID at Recall.ai.")
-    platform: str | None = Field(default=None, description=_PLATFORM)
+    platform: str | None = Field(default=None, description="Meeting platform.")
     meeting_title: str | None = Field(default=None, description="Title of the meeting.")
     meeting_url: str | None = Field(default=None, description="Link to the meeting.")
     duration_seconds: int | None = Field(default=None, description="Length in seconds.")
-    status: str | None = Field(default=None, description=_STATUS)
+    status: str | None = Field(default=None, description="Recording status.")
     notes: str | None = Field(default=None, description="Free-text notes.")
     error_message: str | None = Field(default=None, description="Why processing failed, when status is 'error'.")
     video_url: str | None = Field(default=None, description="URL of the recorded video.")

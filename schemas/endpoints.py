@@ -18,37 +18,24 @@ EndpointName = Annotated[
     str,
     Field(
         pattern=ENDPOINT_NAME_PATTERN,
-        description="Endpoint name, e.g. 'weekly_signups'.",
     ),
 ]
 EndpointQuery = Annotated[
     JsonObject,
-    Field(
-        description=(
-            "PostHog query object, e.g. {'kind': 'HogQLQuery', 'query': 'SELECT count() FROM events'}. "
-            "A changed query makes a new version."
-        )
-    ),
+    Field(description=("PostHog query, e.g. {'kind': 'HogQLQuery', 'query': 'SELECT 1'}.")),
 ]
-VersionNumber = Annotated[int, Field(ge=1, description="Version number, from 1.")]
+VersionNumber = Annotated[int, Field(ge=1)]
 
 
 class EndpointSettings(BaseModel):
     """Optional endpoint settings, shared by create and update (declared once)."""
 
-    description: str | SkipJsonSchema[None] = Field(default=None, description="What it returns, for humans.")
-    is_active: bool | SkipJsonSchema[None] = Field(default=None, description="Whether it can be run (inactive: 404).")
-    is_materialized: bool | SkipJsonSchema[None] = Field(default=None, description="Precompute results (materialize).")
-    cache_age_seconds: Annotated[int, Field(ge=300, le=86400)] | SkipJsonSchema[None] = Field(
-        default=None, description="Cache lifetime in seconds."
-    )
-    sync_frequency: SyncFrequency | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Refresh interval of the materialized results.",
-    )
-    derived_from_insight: str | SkipJsonSchema[None] = Field(
-        default=None, description="Short ID of the source insight."
-    )
+    description: str | SkipJsonSchema[None] = None
+    is_active: bool | SkipJsonSchema[None] = None
+    is_materialized: bool | SkipJsonSchema[None] = None
+    cache_age_seconds: Annotated[int, Field(ge=300, le=86400)] | SkipJsonSchema[None] = None
+    sync_frequency: SyncFrequency | SkipJsonSchema[None] = None
+    derived_from_insight: str | SkipJsonSchema[None] = None
 
 
 # --- inputs -------------------------------------------------------------------------------------------------
@@ -89,9 +76,7 @@ class EndpointsUpdate(ToolInput, EndpointSettings):
 class EndpointsRun(EndpointsGet):
     """Arguments of endpoints_run."""
 
-    version: VersionNumber | SkipJsonSchema[None] = Field(
-        default=None, description="Version to run; omit for the latest."
-    )
+    version: VersionNumber | SkipJsonSchema[None] = Field(default=None, description="Default: latest.")
 
 
 class EndpointsRunWithOverrides(EndpointsRun):
@@ -99,28 +84,21 @@ class EndpointsRunWithOverrides(EndpointsRun):
 
     refresh: RefreshMode = Field(
         default="blocking",
-        description="'force_blocking' always recomputes; 'blocking' may use fresh cache.",
+        description="'force_blocking' skips the cache.",
     )
     variables: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "Values of the query's {variables.<name>}, e.g. {'from_date': '2025-01-01'}; unknown ones are rejected."
-        ),
+        description=("Query variables, e.g. {'from_date': '2025-01-01'}."),
     )
     filters_override: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description=(
-            "Dashboard filters on top, e.g. {'properties': [{'key': 'email', 'value': 'a@b.com', 'type': 'person'}]}."
-        ),
+        description=("Dashboard filters, e.g. {'date_from': '-7d'}."),
     )
     query_override: JsonObject | SkipJsonSchema[None] = Field(
         default=None,
-        description=("Insight query keys to replace for this run, e.g. {'series': [...]}."),
+        description="Query keys to replace.",
     )
-    client_query_id: str | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Your ID for this run, e.g. 'run-42'.",
-    )
+    client_query_id: str | SkipJsonSchema[None] = None
 
 
 class EndpointsVersionsGet(EndpointsGet):
@@ -132,7 +110,7 @@ class EndpointsVersionsGet(EndpointsGet):
 class EndpointsLastExecutionTimes(ToolInput):
     """Arguments of endpoints_last_execution_times."""
 
-    names: list[EndpointName] = Field(min_length=1, description="Endpoint names.")
+    names: list[EndpointName] = Field(min_length=1)
 
 
 # --- outputs ------------------------------------------------------------------------------------------------

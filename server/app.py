@@ -37,8 +37,10 @@ endpoints (saved queries you can run), batch exports, PostHog AI conversations a
 Every tool takes `project_id`: the project's number as text (e.g. '12345', from the PostHog URL
 /project/<id>/) or '@current'; it may be left out when the server has a default project (POSTHOG_PROJECT_ID).
 IDs are UUIDs: copy them from list or create results. Timestamps are ISO 8601 (e.g. '2025-01-31T14:00:00Z').
-Leave out a parameter you do not need; null clears a field only where its type allows null. Lists page with
-`limit` and `offset` (follow `next`). Recordings and conversations are also readable as resources
+Leave out a parameter you do not need; update tools change only the fields given, and null clears a field only
+where its type allows null. Lists page with `limit` and `offset` until `next` is null. Each tool's description
+ends with the personal API key scope it needs ("Scope: ..."; INTERNAL means PostHog refuses scoped keys: only a
+key with all access, `*`, can call it). Recordings and conversations are also readable as resources
 (posthog://projects/{project_id}/...).
 """
 

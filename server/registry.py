@@ -69,15 +69,15 @@ def _nullable_fields(schema: Mapping[str, Any]) -> frozenset[str]:
 
 
 def scope_line(operation: Operation) -> str:
-    """The one sentence about the required scope, generated from ``scopes`` (descriptions never repeat it)."""
+    """The one sentence about the required scope, generated from ``scopes`` (descriptions never repeat it).
+
+    Short on purpose: it is paid on every turn for every tool; what a scope is, is said once in the server
+    instructions."""
     if operation.internal:
-        return (
-            "Required API key scope: INTERNAL (PostHog refuses scoped personal API keys; only a key with all "
-            "access (`*`) can call it)."
-        )
+        return "Scope: INTERNAL (only an all-access `*` key)."
     if not operation.scopes:
-        return "Required API key scope: none documented."
-    return "Required API key scope: " + ", ".join(operation.scopes) + "."
+        return "Scope: none documented."
+    return "Scope: " + ", ".join(operation.scopes) + "."
 
 
 def build_tool(operation: Operation) -> ToolEntry:

@@ -20,6 +20,8 @@ _MAX_DEPTH = 32
 
 
 def _resolve(node: Any, defs: JsonObject, depth: int) -> Any:
+    """Inline every ``$ref``. A referenced model's docstring is for developers (the property's own description,
+    if any, says what a model needs), so it is not carried into the published schema."""
     if depth > _MAX_DEPTH:
         raise ValueError("schema nests too deeply (recursive model?)")
     if isinstance(node, list):
@@ -29,7 +31,7 @@ def _resolve(node: Any, defs: JsonObject, depth: int) -> Any:
     obj = cast(JsonObject, node)
     ref = obj.get("$ref")
     if isinstance(ref, str):
-        target = defs[ref.rsplit("/", 1)[-1]]
+        target = {k: v for k, v in defs[ref.rsplit("/", 1)[-1]].items() if k != "description"}
         merged = {**copy.deepcopy(target), **{k: v for k, v in obj.items() if k != "$ref"}}
         return _resolve(merged, defs, depth + 1)
     out: JsonObject = {}
@@ -71,6 +73,9 @@ ANY_JSON_TYPES = ["object", "array", "string", "number", "boolean", "null"]
 """"Any JSON value", spelled as one ``type`` list: a schema with no keyword at all reads as a mistake to schema
 checkers, and the list is a third of the size of an ``anyOf`` of single-type branches."""
 
+NON_BLANK_PATTERN = r"\S"
+"""``schemas.fields.NonBlankStr``'s pattern; published alone (its ``minLength: 1`` says nothing more)."""
+
 _NOISE_KEYS = frozenset({"examples"})
 """Keywords that only repeat what the description's "e.g." already says."""
 
@@ -102,6 +107,8 @@ def _lean(node: Any) -> Any:
                 obj[key] = declared
         else:
             obj[key] = _lean(value)
+    if obj.get("pattern") == NON_BLANK_PATTERN and obj.get("minLength") == 1:
+        del obj["minLength"]  # implied: a string with a non-whitespace character is not empty
     variants = obj.get("anyOf")
     if isinstance(variants, list):
         return _merge_union(obj, [cast(JsonObject, v) for v in cast(list[Any], variants)])

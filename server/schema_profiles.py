@@ -8,11 +8,13 @@ spelling of the same contract, and no single schema satisfies all three:
   one bad tool fails every request), no ``null`` in enums, nullable values as ``[T, "null"]`` (kept with their
   description, unlike ``anyOf``), and free-form JSON as JSON text (Gemini wants ``properties`` on every object,
   and the converter splits multi-type lists, losing the description).
-- **openai** (OpenAI strict function calling, as ``openai-agents`` converts MCP tools): every property required,
-  so each optional one becomes nullable (null = "not given": in this profile an optional null never clears a
-  field; ``registry.adapt_entry``), every
-  object closed, free-form JSON sent as JSON text (strict mode cannot say "any object"; the pydantic models decode
-  it), and ``minLength``/``maxLength`` left to the server (strict mode rejects them).
+- **openai** (OpenAI strict function calling, as ``openai-agents`` converts MCP tools): strict mode makes every
+  property required (the converter adds them to ``required`` itself; published, ``required`` still names only the
+  truly required ones, for non-strict clients such as Codex and to save every turn's bytes), so each optional one
+  becomes nullable (null = "not given": in this profile an optional null never clears a field;
+  ``registry.adapt_entry``), every object closed, free-form JSON sent as JSON text (strict mode cannot say
+  "any object"; the pydantic models decode it), and ``minLength``/``maxLength`` left to the server (strict mode
+  rejects them).
 
 Which profile a session gets is chosen from the client's ``clientInfo.name`` (``profile_for_client``), or forced
 with ``POSTHOG_MCP_SCHEMA_PROFILE``. Adaptations are pure functions of the lean schema, derived once per
@@ -45,7 +47,7 @@ CLIENT_PROFILES: tuple[tuple[str, SchemaProfile], ...] = (
 )
 """Substring of ``clientInfo.name`` (case-insensitive) → profile; the first match wins, no match is lean."""
 
-JSON_TEXT_HINT = " Send as JSON text."
+JSON_TEXT_HINT = "JSON text."
 
 
 def profile_for_client(client_name: str | None, override: SchemaProfile | None = None) -> SchemaProfile:
@@ -97,7 +99,7 @@ def _is_free_form(schema: JsonObject) -> bool:
 def _to_json_text(schema: JsonObject) -> None:
     """A free-form value as JSON text (in place): neither API can say "any object"; the models decode it."""
     schema["type"] = ["string", "null"] if "null" in type_list(schema) else "string"
-    schema["description"] = schema.get("description", "") + JSON_TEXT_HINT
+    schema["description"] = " ".join(filter(None, [schema.get("description"), JSON_TEXT_HINT]))
 
 
 def _openai(schema: JsonObject, *, optional: bool) -> JsonObject:
@@ -120,7 +122,11 @@ def _openai_object(schema: JsonObject) -> JsonObject:
     schema["properties"] = {
         name: _openai(cast(JsonObject, prop), optional=name not in required) for name, prop in properties.items()
     }
-    schema["required"] = list(properties)
+    kept = [name for name in properties if name in required]  # the converter requires the rest itself
+    if kept:
+        schema["required"] = kept
+    else:
+        schema.pop("required", None)
     schema["additionalProperties"] = False
     return schema
 

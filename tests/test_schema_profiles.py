@@ -41,8 +41,9 @@ async def _schemas(settings: Settings, mode: str, client_name: str | None) -> di
 def _profile_of(schema: dict[str, Any]) -> SchemaProfile:
     if "additionalProperties" not in schema:
         return SchemaProfile.GEMINI
-    every_property_required = set(schema.get("required", [])) == set(schema["properties"])
-    return SchemaProfile.OPENAI if every_property_required else SchemaProfile.LEAN
+    optional = [prop for name, prop in schema["properties"].items() if name not in schema.get("required", [])]
+    nullable_type_lists = all(isinstance(prop.get("type"), list) and "null" in prop["type"] for prop in optional)
+    return SchemaProfile.OPENAI if optional and nullable_type_lists else SchemaProfile.LEAN
 
 
 @pytest.mark.anyio

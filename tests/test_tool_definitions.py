@@ -91,17 +91,15 @@ async def test_no_published_schema_contains_a_ref(tools: list[types.Tool]) -> No
 
 
 @pytest.mark.anyio
-async def test_every_property_is_typed_and_described(tools: list[types.Tool]) -> None:
+async def test_every_property_is_typed_and_no_description_is_empty(tools: list[types.Tool]) -> None:
+    """A description may be left out where the name says it all (tests/test_catalog.py), never published empty."""
+
     def walk(schema: dict[str, Any], where: str) -> None:
         for name, prop in schema.get("properties", {}).items():
-            assert prop.get("description"), f"{where}.{name} has no description"
-            assert (
-                "type" in prop
-                or "anyOf" in prop
-                or "enum" in prop
-                or prop == {"description": prop["description"]}
-                or "additionalProperties" in prop
-            ), f"{where}.{name} has no type"
+            assert prop.get("description", None) != "", f"{where}.{name} has an empty description"
+            assert "type" in prop or "anyOf" in prop or "enum" in prop or "additionalProperties" in prop, (
+                f"{where}.{name} has no type"
+            )
             if isinstance(prop.get("items"), dict):
                 walk(prop["items"], f"{where}.{name}[]")
             walk(prop, f"{where}.{name}")
@@ -147,7 +145,7 @@ async def test_each_description_ends_with_the_one_generated_scope_line(tools: li
     for op in CATALOG:
         description = by_name[op.name]
         assert description.endswith("\n" + scope_line(op)), op.name
-        assert description.count("scope:") == 1, op.name
+        assert description.lower().count("scope:") == 1, op.name
         if op.internal:
             assert "INTERNAL" in description, op.name
             assert "`*`" in description, op.name

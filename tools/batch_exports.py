@@ -30,10 +30,7 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"id": _EXPORT_ID, "level": "ERROR", "limit": 10},
         scopes=("batch_export:read",),
         description=(
-            "Read a batch export's log entries, newest first, as a page of {timestamp, level, message, instance_id}. "
-            "Filter by `level` (e.g. 'ERROR'), `search` text, a run's `instance_id`, or an `after`/`before` window; "
-            "`limit` is 1-500 (default 50). To go further back, call again with `before` set to the oldest "
-            "timestamp received."
+            "Read a batch export's logs, newest first; to page back, pass `before` = the oldest timestamp seen."
         ),
         output_model=s.BatchExportLogsPage,
     ),
@@ -46,10 +43,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.BatchExportsPause,
         example={"id": _EXPORT_ID},
         scopes=("batch_export:write",),
-        description=(
-            "Pause a batch export: no scheduled runs until it is unpaused. Only `id` matters; PostHog ignores the "
-            "other documented body fields. Returns {paused: true}; an unknown id is a 404. Safe to repeat."
-        ),
+        description="Pause a batch export. Safe to repeat.",
         idempotent=True,
         output_model=s.BatchExportPauseResult,
     ),
@@ -63,9 +57,8 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"id": _EXPORT_ID, **_TEST_STEP},
         scopes=_INTERNAL,
         description=(
-            "Run one destination test step (`step`, from 0) for an existing batch export, with the given export "
-            "data merged over its stored destination config, e.g. to check new credentials before saving them. "
-            "Returns the step {name, description, result: {status: 'Passed' or 'Failed', message}}."
+            "Run test `step` (from batch_exports_test) for a saved export, the given data over its stored config "
+            "(e.g. new credentials). Result: 'Passed' or 'Failed'."
         ),
         output_model=s.BatchExportTestStep,
     ),
@@ -78,10 +71,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.BatchExportsUnpause,
         example={"id": _EXPORT_ID, "backfill": False},
         scopes=("batch_export:write",),
-        description=(
-            "Resume a paused batch export's schedule; set `backfill` true to also export the intervals missed while "
-            "paused. Only `id` and `backfill` matter. Returns {paused: false}; an unknown id is a 404."
-        ),
+        description="Resume a batch export; `backfill` true exports what was missed.",
         idempotent=True,
         output_model=s.BatchExportPauseResult,
     ),
@@ -94,11 +84,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.BatchExportsRunTestStepNew,
         example=_TEST_STEP,
         scopes=_INTERNAL,
-        description=(
-            "Run one destination test step (`step`, from 0) for a batch export that is not saved yet, from its full "
-            "data (`name`, `destination`, `interval`, ...). Returns the step with its result ('Passed' or 'Failed' "
-            "and a message)."
-        ),
+        description="Run test `step` (from batch_exports_test) for an unsaved export. Result: 'Passed' or 'Failed'.",
         output_model=s.BatchExportTestStep,
     ),
     Operation(
@@ -111,9 +97,8 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"destination": "S3"},
         scopes=_INTERNAL,
         description=(
-            "List the test steps of a destination type (`destination`, e.g. 'S3') as {steps: [{name, description, "
-            "result: null}]}; run them by index with batch_exports_run_test_step or batch_exports_run_test_step_new. "
-            "PostHog answers 400 without `destination` and 404 for an unknown type."
+            "List a destination type's test steps, to run by index with batch_exports_run_test_step(_new). Needs "
+            "`destination` (else 400)."
         ),
         output_model=s.BatchExportTestSteps,
     ),

@@ -18,9 +18,8 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"limit": 2},
         scopes=("conversation:read",),
         description=(
-            "List your own PostHog AI conversations, most recently updated first, as a page of "
-            "{id, title, status, created_at, updated_at}. Page with `limit`/`offset` while `next` is not null; "
-            "read one with its messages using conversations_get."
+            "List your PostHog AI conversations, latest first; page with `limit`/`offset` until `next` is null. "
+            "Messages: conversations_get."
         ),
         output_model=s.ConversationPage,
         resource_kind="conversation",
@@ -37,11 +36,8 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"content": "How many desktop recordings do we have?"},
         scopes=("conversation:write",),
         description=(
-            "Ask PostHog AI (PostHog's assistant) about this project's data and wait for its answer. Omit "
-            "`conversation` to start a new conversation, or pass its id to follow up. Returns {conversation_id, "
-            "trace_id, status, answer, messages, failure}: `answer` is the final text, `messages` everything produced "
-            "(including visualizations). Limited to about 10 calls a minute and 100 a day per user; 409 while the "
-            "conversation is still busy, 402 over the AI quota."
+            "Ask PostHog AI about the project's data and wait for its `answer`; pass `conversation` to follow up."
+            " About 10 calls a minute, 100 a day."
         ),
         output_model=s.ConversationTurnResult,
         response="event_stream",
@@ -63,10 +59,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.ConversationsGet,
         example={"conversation": "c0a7e000-0000-4000-8000-000000000001"},
         scopes=("conversation:read",),
-        description=(
-            "Get one PostHog AI conversation with all its messages, its status ('idle', 'in_progress', "
-            "'canceling') and any actions awaiting approval."
-        ),
+        description="Get a PostHog AI conversation with its messages and pending approvals.",
         output_model=s.Conversation,
         resource_kind="conversation",
         resource_role="item",
@@ -80,10 +73,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.ConversationsAppendMessage,
         example={"conversation": "c0a7e000-0000-4000-8000-000000000001", "content": "Ticket #42 confirmed."},
         scopes=("conversation:write",),
-        description=(
-            "Store a message in an existing conversation without triggering PostHog AI, e.g. a confirmation shown to "
-            "the user. Returns {id} of the stored message. To ask PostHog AI something, use conversations_create."
-        ),
+        description="Store a message in a conversation without asking PostHog AI (to ask: conversations_create).",
         output_model=s.AppendMessageResult,
     ),
     Operation(
@@ -95,10 +85,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.ConversationsCancel,
         example={"conversation": "c0a7e000-0000-4000-8000-000000000001"},
         scopes=("conversation:write",),
-        description=(
-            "Stop PostHog AI's generation in a conversation. Returns nothing on success (PostHog answers 204), also "
-            "when the conversation was already idle, so it is safe to repeat."
-        ),
+        description="Stop PostHog AI's generation in a conversation. Safe to repeat.",
         response="empty",
     ),
 )

@@ -18,8 +18,7 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"limit": 1},
         scopes=("customer_profile_config:read",),
         description=(
-            "List the project's customer profile configs (layouts of person and group profile pages) as a page of "
-            "{id, scope, content, sidebar}. Page with `limit`/`offset` while `next` is not null."
+            "List customer profile configs (profile page layouts); page with `limit`/`offset` until `next` is null."
         ),
         output_model=s.CustomerProfileConfigPage,
         check_arguments={"limit": 1},
@@ -33,10 +32,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.CustomerProfileConfigsCreate,
         example={"scope": "group_1", "content": {"blocks": []}},
         scopes=("customer_profile_config:write",),
-        description=(
-            "Create a customer profile config for a `scope` ('person' or 'group_0' to 'group_4') with optional "
-            "`content` and `sidebar` layouts (JSON objects or arrays, default {}). Returns the new config."
-        ),
+        description="Create a profile page layout for a `scope`.",
         output_model=s.CustomerProfileConfig,
     ),
     Operation(
@@ -48,7 +44,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.CustomerProfileConfigsGet,
         example={"id": "cf000000-0000-4000-8000-000000000001"},
         scopes=("customer_profile_config:read",),
-        description=("Get one customer profile config by `id`: its scope and its `content` and `sidebar` layouts."),
+        description="Get a customer profile config.",
         output_model=s.CustomerProfileConfig,
     ),
     Operation(
@@ -60,10 +56,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.CustomerProfileConfigsUpdate,
         example={"id": "cf000000-0000-4000-8000-000000000001", "sidebar": {"pinned": ["email"]}},
         scopes=("customer_profile_config:write",),
-        description=(
-            "Change a customer profile config's `scope`, `content` or `sidebar`; only the fields given are sent, and "
-            "a layout given replaces the stored one. Returns the updated config."
-        ),
+        description="Update a customer profile config; a layout given replaces the stored one.",
         output_model=s.CustomerProfileConfig,
     ),
 )

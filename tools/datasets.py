@@ -16,9 +16,7 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"id": "d5000000-0000-4000-8000-000000000001"},
         scopes=("dataset:write",),
         description=(
-            "Try to hard-delete a dataset. PostHog does not allow hard-deleting datasets: once the key passes the "
-            "dataset:write scope check it always answers 405 Method Not Allowed, whatever the id. To remove a "
-            "dataset, soft-delete it in PostHog instead by setting `deleted` to true with a PATCH on the dataset."
+            "Always fails with 405: PostHog has no hard delete. To remove a dataset, PATCH it with `deleted` true."
         ),
         response="empty",
         advice_by_status={

@@ -18,10 +18,8 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"limit": 2, "offset": 1, "platform": "zoom"},
         scopes=("desktop_recording:read",),
         description=(
-            "List the project's desktop meeting recordings, newest `started_at` first, as a page "
-            "{count, next, previous, results}. Filter with `platform`, `status` or `search` (text in the transcript); "
-            "page with `limit` (default 100) and `offset`, continuing while `next` is not null. "
-            "Use desktop_recordings_get for one recording's full transcript and tasks."
+            "List recordings, newest first; page with `limit`/`offset` until `next` is null. Transcripts: "
+            "desktop_recordings_get."
         ),
         output_model=s.DesktopRecordingPage,
         resource_kind="desktop_recording",
@@ -38,9 +36,7 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"platform": "meet"},
         scopes=("desktop_recording:write",),
         description=(
-            "Create a desktop meeting recording for a `platform` (default 'desktop_audio') and get a Recall.ai "
-            "`upload_token` for the desktop SDK. Returns the new recording with status 'recording' and an empty "
-            "transcript; PostHog answers 503 when its upload service is not configured. Add transcript text with "
+            "Start a recording; returns its Recall.ai `upload_token`. Add transcript: "
             "desktop_recordings_append_segments."
         ),
         output_model=s.DesktopRecording,
@@ -55,10 +51,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.DesktopRecordingsGet,
         example={"id": "7f3c1a20-0000-4000-8000-000000000005"},
         scopes=("desktop_recording:read",),
-        description=(
-            "Get one desktop recording by `id`: meeting details, status, participants, the full transcript "
-            "(`transcript_text` and timestamped `transcript_segments`), summary and extracted tasks."
-        ),
+        description="Get a recording with transcript, summary and tasks.",
         output_model=s.DesktopRecording,
         resource_kind="desktop_recording",
         resource_role="item",
@@ -73,9 +66,8 @@ OPERATIONS: tuple[Operation, ...] = (
         example={"id": "7f3c1a20-0000-4000-8000-000000000005", "meeting_title": "Renamed", "notes": None},
         scopes=("desktop_recording:write",),
         description=(
-            "Change fields of a desktop recording: only the fields given are sent, and null clears a nullable field. "
-            "Lists (`participants`, `transcript_segments`, `extracted_tasks`) replace the stored ones; to add "
-            "transcript text use desktop_recordings_append_segments. Returns the updated recording."
+            "Update a recording; a list given replaces the stored one (to add transcript: "
+            "desktop_recordings_append_segments)."
         ),
         output_model=s.DesktopRecording,
         resource_kind="desktop_recording",
@@ -89,10 +81,7 @@ OPERATIONS: tuple[Operation, ...] = (
         input_model=s.DesktopRecordingsDelete,
         example={"id": "7f3c1a20-0000-4000-8000-000000000005"},
         scopes=("desktop_recording:write",),
-        description=(
-            "Permanently delete a desktop recording and its transcript. Returns nothing on success "
-            "(PostHog answers 204)."
-        ),
+        description="Delete a recording and its transcript.",
         response="empty",
     ),
     Operation(
@@ -107,12 +96,7 @@ OPERATIONS: tuple[Operation, ...] = (
             "segments": [{"text": "Shipping Friday.", "timestamp": 987654.0, "speaker": "Ada"}],
         },
         scopes=("desktop_recording:write",),
-        description=(
-            "Append transcript segments (at least one, each with non-blank `text`) to a recording, e.g. while a "
-            "meeting is transcribed live. A segment whose `timestamp` is already stored is skipped, so resending a "
-            "batch with timestamps is safe; `transcript_text` becomes all segment texts joined by spaces. "
-            "Returns the full updated recording."
-        ),
+        description="Append transcript segments; one whose `timestamp` is already stored is skipped (retry-safe).",
         output_model=s.DesktopRecording,
         retry_safe=True,
         resource_kind="desktop_recording",

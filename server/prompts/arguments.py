@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from ...schemas.batch_exports import BatchExportId
-from ...schemas.common import ToolInput, Uuid
+from ...schemas.common import ProjectId, ToolInput, Uuid
 from ...schemas.desktop_recordings import Platform, RecordingId
 from ...schemas.endpoints import EndpointName
 from ...schemas.fields import DateTime, NonBlankStr
@@ -23,11 +23,20 @@ from ..validation import format_validation_error
 M = TypeVar("M", bound=ToolInput)
 
 
-class MeetingFollowUpArgs(ToolInput):
+class PromptArgs(ToolInput):
+    """Prompt arguments are filled in by a person, who sees no server instructions: each one is described here
+    even where the tool schema leaves a self-explanatory name undescribed (to save every model turn's bytes)."""
+
+    project_id: ProjectId | SkipJsonSchema[None] = Field(
+        default=None, description="Project number (or '@current'); omit for the server's default project."
+    )
+
+
+class MeetingFollowUpArgs(PromptArgs):
     recording_id: RecordingId
 
 
-class RecordingsDigestArgs(ToolInput):
+class RecordingsDigestArgs(PromptArgs):
     since: DateTime | SkipJsonSchema[None] = Field(
         default=None,
         description="Only recordings that started at or after this ISO 8601 time or date, e.g. '2025-11-14'.",
@@ -37,7 +46,7 @@ class RecordingsDigestArgs(ToolInput):
     )
 
 
-class AskPostHogAIArgs(ToolInput):
+class AskPostHogAIArgs(PromptArgs):
     question: Annotated[NonBlankStr, Field(max_length=40000)] = Field(
         description="What to ask PostHog AI, e.g. 'How many users signed up last week?'."
     )
@@ -46,12 +55,12 @@ class AskPostHogAIArgs(ToolInput):
     )
 
 
-class EndpointHealthArgs(ToolInput):
-    name: EndpointName
+class EndpointHealthArgs(PromptArgs):
+    name: EndpointName = Field(description="Endpoint name, e.g. 'weekly_signups'.")
 
 
-class BatchExportTriageArgs(ToolInput):
-    batch_export_id: BatchExportId
+class BatchExportTriageArgs(PromptArgs):
+    batch_export_id: BatchExportId = Field(description="Batch export UUID.")
 
 
 def published_arguments(model: type[ToolInput]) -> list[types.PromptArgument]:
