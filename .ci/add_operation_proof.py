@@ -25,7 +25,7 @@ EXPECTED_CHANGES = {
     "schemas/datasets.py",
     "tools/datasets.py",
     "sandbox/routes/datasets.py",
-    "server/tool_manifest.json",
+    "server/definitions/tool_manifest.json",
     "README.md",
 }
 """The README's steps: three hand-written sources, then the generator's two files."""
@@ -145,13 +145,13 @@ def main() -> int:
         run([python, "-m", "pip", "install", "--quiet", "-e", ".[dev]"], copy)
 
         add_throwaway_operation(copy)
-        run([python, "-m", "posthog_environments_mcp.server.manifest"], copy)
-        run([python, "-m", "posthog_environments_mcp.server.manifest", "--check"], copy)
+        run([python, "-m", "posthog_environments_mcp.server.definitions.manifest"], copy)
+        run([python, "-m", "posthog_environments_mcp.server.definitions.manifest", "--check"], copy)
 
         status = run(["git", "status", "--porcelain"], copy)
         changed = {line[3:] for line in status.splitlines()}
         assert changed == EXPECTED_CHANGES, f"files changed beyond the README's steps: {sorted(changed)}"
-        manifest = (copy / "server/tool_manifest.json").read_text(encoding="utf-8")
+        manifest = (copy / "server/definitions/tool_manifest.json").read_text(encoding="utf-8")
         assert '"name": "datasets_list"' in manifest, "the generator did not publish the new tool"
         assert "| `datasets_list` | GET | `datasets/` |" in (copy / "README.md").read_text(encoding="utf-8")
 

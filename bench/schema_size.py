@@ -18,8 +18,8 @@ from typing import Any
 
 import mcp_types as types
 
-from posthog_environments_mcp.server.registry import ToolRegistry
-from posthog_environments_mcp.server.schema_profiles import SchemaProfile
+from posthog_environments_mcp.server.definitions.registry import ToolRegistry
+from posthog_environments_mcp.server.definitions.schema_profiles import SchemaProfile
 
 MODEL_FACING_TARGET = 20_000
 TOOLS_LIST_TARGET = 60_000

@@ -49,7 +49,7 @@ NonBlankStr = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
 def _from_json_text(value: object) -> object:
     """Accept a free-form document as JSON text too: OpenAI strict mode cannot describe "any object", so the
-    openai schema profile publishes these fields as strings (``server/schema_profiles.py``)."""
+    openai schema profile publishes these fields as strings (``server/definitions/schema_profiles.py``)."""
     if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(value)

@@ -140,11 +140,12 @@ class Settings:
     log_level: str = "INFO"
     sandbox: bool = False
     confirm_destructive: str = "auto"
-    """Asking the person before a destructive tool runs: 'auto', 'off' or 'require' (server/confirmation.py)."""
+    """Asking the person before a destructive tool runs: 'auto', 'off' or 'require' (server/calls/confirmation.py)."""
     state_key: SecretStr | None = None
     """Key sealing multi-round request state; shared by every worker of a deployment. Random per process if unset."""
     schema_profile: str | None = None
-    """Force one schema profile (``server/schema_profiles.py``) instead of choosing it from ``clientInfo``."""
+    """Force one schema profile (``server/definitions/schema_profiles.py``) instead of choosing it from
+    ``clientInfo``."""
     redis_url: SecretStr | None = None
     """Redis shared by every worker of a deployment (``redis://`` or ``rediss://``); a secret, as it may hold a
     password. Unset: a single process keeps its state in memory."""
@@ -261,7 +262,7 @@ def check_tool_names(raw: str, known: frozenset[str], name: str) -> frozenset[st
 
 
 def check_schema_profile(raw: str, name: str = "POSTHOG_MCP_SCHEMA_PROFILE") -> str:
-    from .schema_profiles import parse_profile
+    from .definitions.schema_profiles import parse_profile
 
     try:
         return parse_profile(raw).value

@@ -67,7 +67,9 @@ def test_wheel_installs_only_its_own_package(wheel: Path) -> None:
     assert _top_level_names(wheel) == {PACKAGE, f"{PACKAGE}-0.1.0.dist-info"}
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert f"{PACKAGE}/server/tool_manifest.json" in names, "the published tool manifest ships with the code"
+    assert f"{PACKAGE}/server/definitions/tool_manifest.json" in names, (
+        "the published tool manifest ships with the code"
+    )
     assert f"{PACKAGE}/__main__.py" in names
 
 

@@ -23,8 +23,8 @@ from anthropic.lib.tools.mcp import mcp_tool
 from google.genai import _mcp_utils  # pyright: ignore[reportPrivateUsage]
 from google.genai import types as genai
 
-from posthog_environments_mcp.server.registry import ToolRegistry
-from posthog_environments_mcp.server.schema_profiles import SchemaProfile
+from posthog_environments_mcp.server.definitions.registry import ToolRegistry
+from posthog_environments_mcp.server.definitions.schema_profiles import SchemaProfile
 
 Schema = dict[str, Any]
 REGISTRIES = {

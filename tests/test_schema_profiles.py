@@ -16,10 +16,14 @@ from pydantic.fields import FieldInfo
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
-from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import ConfigError, Settings, build_settings, from_environment
-from posthog_environments_mcp.server.registry import ToolEntry, ToolRegistry
-from posthog_environments_mcp.server.schema_profiles import JSON_TEXT_HINT, SchemaProfile, profile_for_client
+from posthog_environments_mcp.server.definitions.registry import ToolEntry, ToolRegistry
+from posthog_environments_mcp.server.definitions.schema_profiles import (
+    JSON_TEXT_HINT,
+    SchemaProfile,
+    profile_for_client,
+)
+from posthog_environments_mcp.server.handlers.app import create_server
 from tests.conftest import server_command
 from tests.e2e.clients import stdio_session
 from tests.reliability.support import fast_settings

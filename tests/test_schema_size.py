@@ -18,9 +18,9 @@ from bench.schema_size import (
     measure,
     wire,
 )
-from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import Settings
-from posthog_environments_mcp.server.schema_profiles import SchemaProfile
+from posthog_environments_mcp.server.definitions.schema_profiles import SchemaProfile
+from posthog_environments_mcp.server.handlers.app import create_server
 
 MODEL_FACING_CEILINGS = {SchemaProfile.LEAN: 19_850, SchemaProfile.GEMINI: 18_000, SchemaProfile.OPENAI: 19_950}
 """Today's levels plus a little headroom (without a default project: lean 19,718, gemini 17,865, openai 19,815

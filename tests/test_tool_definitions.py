@@ -1,6 +1,6 @@
 """What tools/list publishes, through a real in-process MCP client: complete, self-contained and annotated. The
-committed ``server/tool_manifest.json`` is the snapshot: it must be what the catalog generates, so any change to a
-tool's definition shows up as a reviewed diff of that file."""
+committed ``server/definitions/tool_manifest.json`` is the snapshot: it must be what the catalog generates, so any
+change to a tool's definition shows up as a reviewed diff of that file."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import mcp_types as types
 import pytest
 from mcp import Client
 
-from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import Settings
-from posthog_environments_mcp.server.manifest import (
+from posthog_environments_mcp.server.definitions.manifest import (
     MANIFEST_PATH,
     README_PATH,
     TABLE_END,
@@ -28,8 +27,9 @@ from posthog_environments_mcp.server.manifest import (
     render,
     tool_table_markdown,
 )
-from posthog_environments_mcp.server.registry import scope_line
-from posthog_environments_mcp.server.schema_export import contains_ref
+from posthog_environments_mcp.server.definitions.registry import scope_line
+from posthog_environments_mcp.server.definitions.schema_export import contains_ref
+from posthog_environments_mcp.server.handlers.app import create_server
 from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.conftest import REPO
 
@@ -194,8 +194,8 @@ def test_tool_names_are_snake_case_area_action() -> None:
 
 
 def test_the_shipped_manifest_is_what_the_catalog_generates() -> None:
-    """server/tool_manifest.json is loaded at start-up instead of generating schemas; it must never go stale."""
+    """The manifest is loaded at start-up instead of generating schemas; it must never go stale."""
     assert load_manifest() == generate_manifest(), (
-        "run `python -m posthog_environments_mcp.server.manifest` and commit the result"
+        "run `python -m posthog_environments_mcp.server.definitions.manifest` and commit the result"
     )
     assert MANIFEST_PATH.read_text(encoding="utf-8") == render(generate_manifest())

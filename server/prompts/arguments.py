@@ -18,7 +18,7 @@ from ...schemas.common import ProjectId, ToolInput, Uuid
 from ...schemas.desktop_recordings import Platform, RecordingId
 from ...schemas.endpoints import EndpointName
 from ...schemas.fields import DateTime, NonBlankStr
-from ..validation import format_validation_error
+from ..calls.validation import format_validation_error
 
 M = TypeVar("M", bound=ToolInput)
 

@@ -10,10 +10,10 @@ from typing import Any, cast
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from ..resource_uris import CONVERSATION_TEMPLATE, conversation_uri, recording_uri
+from ..posthog.upstream_errors import UpstreamFailure, advice
 from ..resources.reader import ResourceReader
 from ..resources.render import PREAMBLE, code, one_line, parse_time, quote, quote_line
-from ..upstream_errors import UpstreamFailure, advice
+from ..resources.resource_uris import CONVERSATION_TEMPLATE, conversation_uri, recording_uri
 from .arguments import (
     AskPostHogAIArgs,
     BatchExportTriageArgs,

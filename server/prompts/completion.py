@@ -8,12 +8,12 @@ from typing import Any, cast, get_args
 import mcp_types as types
 
 from ...schemas.desktop_recordings import Platform
-from ..http import PostHogHTTP, UpstreamRequest
-from ..resource_uris import CONVERSATION_TEMPLATE, RECORDING_TEMPLATE
+from ..posthog.http import PostHogHTTP, UpstreamRequest
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure
 from ..resources.completion import MAX_VALUES, complete
 from ..resources.reader import ResourceReader
-from ..target import Target
-from ..upstream_errors import UpstreamFailure
+from ..resources.resource_uris import CONVERSATION_TEMPLATE, RECORDING_TEMPLATE
 from .catalog import BY_NAME
 
 logger = logging.getLogger("posthog_environments_mcp.prompts")

@@ -9,10 +9,10 @@ from typing import Any
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from ..http import PostHogHTTP, QueryValue, UpstreamRequest, render_path
+from ..posthog.http import PostHogHTTP, QueryValue, UpstreamRequest, render_path
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure, advice
 from ..resources.reader import ResourceReader, read_resource
-from ..target import Target
-from ..upstream_errors import UpstreamFailure, advice
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from ..resources import handlers as resource_handlers
 if TYPE_CHECKING:
     from mcp.server import ServerRequestContext
 
-    from ..app import AppState
+    from ..handlers.app import AppState
 
 
 async def on_list_prompts(

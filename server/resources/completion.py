@@ -13,8 +13,8 @@ from typing import Any, cast
 import mcp_types as types
 
 from ...schemas.ids import canonical_project_id, canonical_uuid
-from ..target import Target
-from ..upstream_errors import UpstreamFailure
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure
 from .reader import ResourceReader
 from .templates import BY_TEMPLATE
 

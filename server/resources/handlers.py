@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING
 
 import mcp_types as types
 
-from ..resource_uris import parse_uri
 from .completion import complete
 from .listing import list_resources
 from .reader import ResourceReader, read_resource, unknown_uri
+from .resource_uris import parse_uri
 from .templates import TEMPLATES_TTL_MS, resource_templates
 
 if TYPE_CHECKING:
     from mcp.server import ServerRequestContext
 
-    from ..app import AppState
+    from ..handlers.app import AppState
 
 
 def _reader(ctx: ServerRequestContext[AppState]) -> ResourceReader:

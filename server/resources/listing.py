@@ -23,11 +23,11 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from ...schemas.ids import canonical_project_id, canonical_uuid
-from ..resource_uris import conversation_uri, recording_uri
-from ..target import Target
-from ..upstream_errors import UpstreamFailure, advice
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure, advice
 from .reader import ListPage, ResourceReader
 from .render import PLATFORMS, link_name, when
+from .resource_uris import conversation_uri, recording_uri
 from .templates import COLLECTIONS, MARKDOWN, Collection
 
 logger = logging.getLogger("posthog_environments_mcp.resources")

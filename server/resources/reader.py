@@ -12,12 +12,12 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from ..http import PostHogHTTP, UpstreamRequest, render_path
-from ..resource_uris import ResourceRef, parse_uri, recording_uri, transcript_uri
-from ..result_budget import compact_json
-from ..target import Target
-from ..upstream_errors import UpstreamFailure, advice
+from ..calls.result_budget import compact_json
+from ..posthog.http import PostHogHTTP, UpstreamRequest, render_path
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure, advice
 from .render import fit_document, link_name, render_conversation, render_recording, render_transcript
+from .resource_uris import ResourceRef, parse_uri, recording_uri, transcript_uri
 from .templates import BY_TYPE, COLLECTIONS, JSON, MARKDOWN, Collection
 
 RESOURCE_NOT_FOUND = -32002

@@ -40,10 +40,10 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, Res
 from mcp.shared.exceptions import MCPError
 
 from ..config import Settings
-from ..resource_uris import ResourceRef, conversation_uri, parse_uri, recording_uri, transcript_uri
-from ..target import Target
-from ..upstream_errors import UpstreamFailure
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure
 from .reader import ResourceReader
+from .resource_uris import ResourceRef, conversation_uri, parse_uri, recording_uri, transcript_uri
 from .templates import BY_TYPE, Collection
 
 logger = logging.getLogger("posthog_environments_mcp.resources")

@@ -12,8 +12,8 @@ from typing import Any, Literal, cast
 
 import mcp_types as types
 
-from ..manifest import load_manifest
-from ..resource_uris import (
+from ..definitions.manifest import load_manifest
+from .resource_uris import (
     CONVERSATION_TEMPLATE,
     RECORDING_TEMPLATE,
     TRANSCRIPT_TEMPLATE,

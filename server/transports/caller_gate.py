@@ -20,9 +20,9 @@ from mcp_types import INVALID_REQUEST
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..caller import CURRENT_CALLER, Caller
 from ..config import Settings
-from ..target import Target
+from ..handlers.caller import CURRENT_CALLER, Caller
+from ..posthog.target import Target
 from .choices import CallerTools, ChoiceError, parse_choices
 from .credentials import CredentialSource, credential_hash
 

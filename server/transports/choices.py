@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..app import build_registry
-from ..caller import ToolView
 from ..config import ConfigError, Settings, check_project_id, parse_bool
-from ..registry import ToolEntry, ToolRegistry
+from ..definitions.registry import ToolEntry, ToolRegistry
+from ..handlers.app import build_registry
+from ..handlers.caller import ToolView
 
 KNOWN = ("project_id", "read_only", "toolsets", "tools")
 

@@ -23,9 +23,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
-from ..app import build_registry, create_server
 from ..config import Settings
-from ..registry import known_areas
+from ..definitions.registry import known_areas
+from ..handlers.app import build_registry, create_server
 from .caller_gate import CallerContext, CallerGate
 from .credentials import CredentialSource, DeploymentKey, PerRequestKeys
 from .hygiene import Exposure

@@ -14,7 +14,7 @@ import mcp_types as types
 import pytest
 
 from posthog_environments_mcp.sandbox import SandboxServer
-from posthog_environments_mcp.server.registry import known_tool_names
+from posthog_environments_mcp.server.definitions.registry import known_tool_names
 from tests.e2e.clients import Mode, stdio_session, text_of
 
 PHC_KEY = "phc_" + "P" * 40

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
-from posthog_environments_mcp.server.app import create_server
+from posthog_environments_mcp.server.handlers.app import create_server
 from tests.conftest import server_command, server_env
 from tests.e2e.clients import Mode, text_of
 from tests.resources.support import settings_for

@@ -13,7 +13,7 @@ import httpx2
 import pytest
 
 from posthog_environments_mcp.sandbox import SandboxServer
-from posthog_environments_mcp.server.registry import ToolFilter, ToolRegistry
+from posthog_environments_mcp.server.definitions.registry import ToolFilter, ToolRegistry
 from tests.conftest import server_command, server_env
 from tests.e2e.clients import text_of
 from tests.e2e.http_server import HttpServer, http_client, http_server

@@ -11,9 +11,9 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from posthog_environments_mcp.sandbox import SandboxServer
-from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import Settings
-from posthog_environments_mcp.server.manifest import load_manifest
+from posthog_environments_mcp.server.definitions.manifest import load_manifest
+from posthog_environments_mcp.server.handlers.app import create_server
 from tests.e2e.clients import Mode, stdio_session, text_of
 
 CATALOG_ORDER = [str(item["tool"]["name"]) for item in load_manifest()]

@@ -16,8 +16,8 @@ from mcp import Client
 from pydantic import SecretStr
 
 from posthog_environments_mcp.sandbox import SandboxServer
-from posthog_environments_mcp.server.app import create_server
 from posthog_environments_mcp.server.config import Settings
+from posthog_environments_mcp.server.handlers.app import create_server
 from tests.e2e.clients import text_of as text_of
 
 FAST: dict[str, Any] = {

@@ -27,10 +27,10 @@ from mcp import Client
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.requestlog import RecordedRequest
-from posthog_environments_mcp.server.app import build_registry
 from posthog_environments_mcp.server.config import Settings
-from posthog_environments_mcp.server.http import encode_segment
-from posthog_environments_mcp.server.registry import ToolEntry
+from posthog_environments_mcp.server.definitions.registry import ToolEntry
+from posthog_environments_mcp.server.handlers.app import build_registry
+from posthog_environments_mcp.server.posthog.http import encode_segment
 from tests.reliability.schema_strategies import from_schema
 from tests.reliability.support import fast_settings, inproc, text_of
 

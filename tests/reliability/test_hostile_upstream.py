@@ -21,7 +21,7 @@ from mcp import Client
 
 from posthog_environments_mcp.sandbox import Fault, SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
-from posthog_environments_mcp.server.json_text import MAX_DEPTH
+from posthog_environments_mcp.server.posthog.json_text import MAX_DEPTH
 from tests.reliability.support import SLACK, fast_settings, inproc, stopwatch, structured, text_of
 
 READY = RECORDING_IDS["pricing_review"]

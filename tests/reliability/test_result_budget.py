@@ -16,7 +16,7 @@ from mcp import Client
 
 from posthog_environments_mcp.sandbox import Fault, SandboxServer
 from posthog_environments_mcp.sandbox.seed import BATCH_EXPORT_ID, RECORDING_IDS
-from posthog_environments_mcp.server.result_budget import compact_json, fit_to_budget
+from posthog_environments_mcp.server.calls.result_budget import compact_json, fit_to_budget
 from tests.reliability.support import fast_settings, inproc, structured, text_of
 
 BUDGET = 2000

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 from posthog_environments_mcp.sandbox import Fault, SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from posthog_environments_mcp.server.config import RawSettings, build_settings
+from posthog_environments_mcp.server.definitions.registry import known_areas
 from posthog_environments_mcp.server.logs import LOGGER_NAME, configure_logging
-from posthog_environments_mcp.server.registry import known_areas
-from posthog_environments_mcp.server.target import Target
+from posthog_environments_mcp.server.posthog.target import Target
 from tests.e2e.clients import stdio_session
 from tests.e2e.test_every_tool_stdio import CASES
 from tests.reliability.support import FAST_ENV, fast_settings, inproc, text_of

@@ -23,9 +23,9 @@ from pydantic import SecretStr
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.requestlog import RecordedRequest
-from posthog_environments_mcp.server.app import AppState, build_registry, create_server, open_state
 from posthog_environments_mcp.server.config import Settings
-from posthog_environments_mcp.server.target import Target
+from posthog_environments_mcp.server.handlers.app import AppState, build_registry, create_server, open_state
+from posthog_environments_mcp.server.posthog.target import Target
 from tests.conftest import server_command, server_env
 from tests.snapshot import assert_matches_snapshot as shared_assert_matches_snapshot
 

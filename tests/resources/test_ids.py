@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from posthog_environments_mcp.schemas.ids import canonical_project_id, canonical_uuid, is_endpoint_name
-from posthog_environments_mcp.server.resource_uris import InvalidId, parse_uri, recording_uri
+from posthog_environments_mcp.server.resources.resource_uris import InvalidId, parse_uri, recording_uri
 
 
 @pytest.mark.parametrize(("raw", "canonical"), [("7", "7"), ("007", "7"), ("0", "0"), ("@current", "@current")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from posthog_environments_mcp.server.cli import main
+from posthog_environments_mcp.server.cli.main import main
 from posthog_environments_mcp.server.config import (
     BOOLEANS,
     ConfigError,
@@ -14,7 +14,7 @@ from posthog_environments_mcp.server.config import (
     build_settings,
     from_environment,
 )
-from posthog_environments_mcp.server.registry import known_areas, known_tool_names
+from posthog_environments_mcp.server.definitions.registry import known_areas, known_tool_names
 
 ACCEPTED = {
     True: ["1", "true", "TRUE", "True", "yes", "YES", "on", "On", " on "],

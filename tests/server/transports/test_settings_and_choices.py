@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from posthog_environments_mcp.server.cli import main
+from posthog_environments_mcp.server.cli.main import main
 from posthog_environments_mcp.server.config import ConfigError, Settings
-from posthog_environments_mcp.server.registry import known_areas
+from posthog_environments_mcp.server.definitions.registry import known_areas
 from posthog_environments_mcp.server.transports.choices import ChoiceError, Choices, parse_choices
 from posthog_environments_mcp.server.transports.credentials import DeploymentKey, PerRequestKeys, credential_hash
 from posthog_environments_mcp.server.transports.settings import http_settings, parse_listen

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..schemas.ids import canonical_project_id, canonical_uuid
+from ...schemas.ids import canonical_project_id, canonical_uuid
 
 SCHEME = "posthog"
 RECORDING_TEMPLATE = "posthog://projects/{project_id}/desktop_recordings/{id}"

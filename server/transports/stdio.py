@@ -16,11 +16,11 @@ import anyio.lowlevel
 from mcp.server import Server
 from mcp.server.stdio import stdio_server
 
-from . import SERVER_NAME
-from .app import build_registry, create_server
-from .config import ConfigError, Settings, misconfiguration_notice
-from .logs import LOGGER_NAME
-from .misconfigured import create_misconfigured_server
+from .. import SERVER_NAME
+from ..config import ConfigError, Settings, misconfiguration_notice
+from ..handlers.app import build_registry, create_server
+from ..handlers.misconfigured import create_misconfigured_server
+from ..logs import LOGGER_NAME
 from .signals import exit_status, run_until_signal, say_stopped
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -105,6 +105,6 @@ async def serve_stdio(settings: Settings) -> int:
 
 
 async def serve_misconfigured(error: ConfigError) -> int:
-    """Serve the explanation of a bad configuration to the client (see ``server/misconfigured.py``)."""
+    """Serve the explanation of a bad configuration to the client (see ``server/handlers/misconfigured.py``)."""
     print(f"{SERVER_NAME}: configuration error.\n{misconfiguration_notice(error)}", file=sys.stderr, flush=True)
     return await _serve(create_misconfigured_server(error))

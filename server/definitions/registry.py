@@ -1,6 +1,6 @@
 """Turns the operation catalog into published MCP tool definitions.
 
-Start-up loads the precomputed definitions (``server/manifest.py``); each tool's catalog ``Operation`` (and
+Start-up loads the precomputed definitions (``server/definitions/manifest.py``); each tool's catalog ``Operation`` (and
 with it the pydantic models) is looked up only when the tool is first called. The set of tools is a function of
 the definitions and a ``ToolFilter`` (toolsets, read-only mode, tool names), so a deployment — or later a single
 request — can expose a subset without touching the catalog.
@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import mcp_types as types
 
-from ..tools.operation import Operation
+from ...tools.operation import Operation
 from .manifest import load_manifest
 from .schema_export import publish_schema, type_list
 from .schema_profiles import SchemaProfile, adapt_input_schema
@@ -53,7 +53,7 @@ class ToolEntry:
 
     @cached_property
     def operation(self) -> Operation:
-        from ..tools.catalog import OPERATIONS_BY_NAME  # the pydantic models load on the first call, not at start-up
+        from ...tools.catalog import OPERATIONS_BY_NAME  # the pydantic models load on the first call, not at start-up
 
         return OPERATIONS_BY_NAME[self.tool.name]
 

@@ -13,9 +13,9 @@ from typing import Any
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 
-from . import SERVER_NAME, __version__
+from .. import SERVER_NAME, __version__
+from ..config import ConfigError, Settings, misconfiguration_notice
 from .app import INSTRUCTIONS, build_registry
-from .config import ConfigError, Settings, misconfiguration_notice
 
 
 def create_misconfigured_server(error: ConfigError) -> Server[dict[str, Any]]:

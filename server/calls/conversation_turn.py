@@ -19,9 +19,9 @@ from typing import Any, Literal, cast
 
 import httpx2
 
-from . import json_text
-from .logs import one_line
-from .upstream_errors import UpstreamFailure
+from ..logs import one_line
+from ..posthog import json_text
+from ..posthog.upstream_errors import UpstreamFailure
 
 ProgressReport = Callable[[float, str | None], Awaitable[None]]
 TurnStatus = Literal["completed", "failed", "interrupted"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .config import ConfigError, Settings, normalise_host
+from ..config import ConfigError, Settings, normalise_host
 
 
 class UsageError(ValueError):
@@ -40,7 +40,7 @@ def at_running_sandbox(settings: Settings, url: str | None) -> Settings:
     """Point the settings at a sandbox started with ``posthog-environments-mcp sandbox`` (its all-scopes key)."""
     if url is None:
         return settings
-    from ..sandbox.seed import DEFAULT_KEY
+    from ...sandbox.seed import DEFAULT_KEY
 
     try:
         host = normalise_host(url)

@@ -20,17 +20,17 @@ import anyio.to_thread
 import mcp_types as types
 from pydantic import BaseModel, ValidationError
 
-from ..tools.operation import Operation
+from ...tools.operation import Operation
+from ..config import Settings
+from ..definitions.registry import ToolEntry
+from ..posthog.http import PostHogHTTP, UpstreamRequest, render_path
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure, advice
+from ..resources.render import link_name
+from ..resources.resource_uris import InvalidId, conversation_uri, recording_uri
 from .agent_output import OutputSchemas, finish
-from .config import Settings
 from .conversation_turn import ConversationTurn, read_turn
-from .http import PostHogHTTP, UpstreamRequest, render_path
-from .registry import ToolEntry
-from .resource_uris import InvalidId, conversation_uri, recording_uri
-from .resources.render import link_name
 from .result_budget import compact_json, fit_to_budget
-from .target import Target
-from .upstream_errors import UpstreamFailure, advice
 from .validation import format_validation_error
 
 logger = logging.getLogger("posthog_environments_mcp.executor")

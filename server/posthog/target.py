@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from .config import Settings
+from ..config import Settings
 
 
 @dataclass(frozen=True, slots=True)

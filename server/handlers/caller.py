@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import mcp_types as types
 
-from .registry import ToolEntry, ToolRegistry
-from .schema_profiles import SchemaProfile
-from .target import Target
+from ..definitions.registry import ToolEntry, ToolRegistry
+from ..definitions.schema_profiles import SchemaProfile
+from ..posthog.target import Target
 
 
 class ToolView:

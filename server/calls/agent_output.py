@@ -18,8 +18,8 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from .json_text import clean_data, clean_text, has_lone_surrogate
-from .logs import one_line
+from ..logs import one_line
+from ..posthog.json_text import clean_data, clean_text, has_lone_surrogate
 
 logger = logging.getLogger("posthog_environments_mcp.output")
 

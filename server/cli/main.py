@@ -1,7 +1,7 @@
 """The ``posthog-environments-mcp`` command line.
 
 - (no command): serve MCP over stdio — nothing but protocol on stdout, logs on stderr. A bad configuration
-  still serves, explaining itself to the client (``server/misconfigured.py``). Ctrl-C exits 130, SIGTERM 0.
+  still serves, explaining itself to the client (``server/handlers/misconfigured.py``). Ctrl-C exits 130, SIGTERM 0.
 - ``sandbox``: run the local PostHog stand-in alone, for curl.
 - ``tools``: print the tool table (after the tool filters).
 - ``call TOOL '{json}' | - | @FILE``: run one tool; its result JSON alone on stdout (exit 1 on an error result).
@@ -22,10 +22,10 @@ from typing import Any
 
 import anyio
 
-from . import SERVER_NAME, __version__
-from .config import ConfigError, RawSettings, Settings, build_settings, from_environment
-from .registry import known_areas, known_tool_names
-from .signals import INTERRUPTED, Stopped, exit_status, raise_stopped, say_stopped
+from .. import SERVER_NAME, __version__
+from ..config import ConfigError, RawSettings, Settings, build_settings, from_environment
+from ..definitions.registry import known_areas, known_tool_names
+from ..transports.signals import INTERRUPTED, Stopped, exit_status, raise_stopped, say_stopped
 
 AREAS = known_areas()
 TOOL_NAMES = known_tool_names()
@@ -145,7 +145,7 @@ def maybe_sandbox(settings: Settings, enabled: bool) -> Generator[Settings]:
         return
     from pydantic import SecretStr
 
-    from ..sandbox import SandboxServer
+    from ...sandbox import SandboxServer
 
     with SandboxServer() as sandbox:
         yield settings.with_overrides(
@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(raw_argv: list[str]) -> int:
     if raw_argv[:1] == ["sandbox"]:
-        from ..sandbox.serve import main as sandbox_main
+        from ...sandbox.serve import main as sandbox_main
 
         return sandbox_main(raw_argv[1:])
     parser = make_parser()
@@ -183,14 +183,14 @@ def _main(raw_argv: list[str]) -> int:
         transport = _transport(args)
         http = None
         if transport == "http" and args.command is None:
-            from .transports.settings import http_settings
+            from ..transports.settings import http_settings
 
             http = http_settings(args.listen)
     except ConfigError as error:
         if args.command is None and not _asks_for_http(args):
             # Serve anyway: the MCP client shows the explanation, where a closed connection would show nothing.
             # (Over HTTP the operator reads the process's output, so a bad configuration stops it instead.)
-            from .stdio import serve_misconfigured
+            from ..transports.stdio import serve_misconfigured
 
             return anyio.run(serve_misconfigured, error)
         print(f"{SERVER_NAME}: configuration error:", *(f"  - {p}" for p in error.problems), sep="\n", file=sys.stderr)
@@ -199,7 +199,7 @@ def _main(raw_argv: list[str]) -> int:
         from .commands import print_tool_table
 
         return print_tool_table(settings)
-    from .logs import configure_logging
+    from ..logs import configure_logging
 
     with maybe_sandbox(settings, bool(args.sandbox)) as effective:
         configure_logging(effective.log_level, effective.api_key)
@@ -220,10 +220,10 @@ def _main(raw_argv: list[str]) -> int:
             # check probes every area, whatever the tool filters hide
             return anyio.run(run_check, effective.with_overrides(tools=None, exclude_tools=frozenset[str]()))
         if http is not None:
-            from .transports.serve import serve_http
+            from ..transports.serve import serve_http
 
             return anyio.run(serve_http, effective, http)
-        from .stdio import serve_stdio
+        from ..transports.stdio import serve_stdio
 
         return anyio.run(serve_stdio, effective)
 

@@ -23,9 +23,10 @@ import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_base, wait_random_exponential
 
-from . import SERVER_NAME, __version__, json_text
-from .config import Settings
-from .logs import one_line
+from .. import SERVER_NAME, __version__
+from ..config import Settings
+from ..logs import one_line
+from . import json_text
 from .target import Target
 from .upstream_errors import UpstreamFailure, parse_error_body, wait_hint_seconds
 

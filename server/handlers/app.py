@@ -17,19 +17,19 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.caching import CacheHint
 from mcp.shared.exceptions import MCPError
 
-from . import SERVER_NAME, __version__
+from .. import SERVER_NAME, __version__
+from ..calls.confirmation import DestructiveConfirmation, state_boundary
+from ..calls.executor import ToolExecutor
+from ..config import Settings
+from ..definitions.registry import ToolFilter, ToolRegistry
+from ..definitions.schema_profiles import SchemaProfile, profile_for_client
+from ..posthog.http import PostHogHTTP
+from ..posthog.target import Target
+from ..prompts import handlers as prompt_handlers
+from ..resources import handlers as resource_handlers
+from ..resources.reader import ResourceReader
+from ..resources.subscriptions import SubscriptionManager
 from .caller import CURRENT_CALLER, ToolView
-from .config import Settings
-from .confirmation import DestructiveConfirmation, state_boundary
-from .executor import ToolExecutor
-from .http import PostHogHTTP
-from .prompts import handlers as prompt_handlers
-from .registry import ToolFilter, ToolRegistry
-from .resources import handlers as resource_handlers
-from .resources.reader import ResourceReader
-from .resources.subscriptions import SubscriptionManager
-from .schema_profiles import SchemaProfile, profile_for_client
-from .target import Target
 
 INSTRUCTIONS = """\
 Tools for PostHog's Environments API: desktop meeting recordings and their transcripts, data warehouse
@@ -54,7 +54,7 @@ class AppState:
     subscriptions: SubscriptionManager
     """Who follows which resource, and the pollers (in the lifespan's task group) that serve them."""
     confirmation: DestructiveConfirmation
-    """Asks the person before destructive tools (server/confirmation.py)."""
+    """Asks the person before destructive tools (server/calls/confirmation.py)."""
 
     def target(self) -> Target:
         """Whom this request's calls are made for: its caller over HTTP, else the deployment's settings."""

@@ -33,12 +33,12 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
-from . import SERVER_NAME
-from .config import Settings
-from .http import PostHogHTTP, UpstreamRequest, render_path
-from .registry import ToolEntry
-from .target import Target
-from .upstream_errors import UpstreamFailure, advice
+from .. import SERVER_NAME
+from ..config import Settings
+from ..definitions.registry import ToolEntry
+from ..posthog.http import PostHogHTTP, UpstreamRequest, render_path
+from ..posthog.target import Target
+from ..posthog.upstream_errors import UpstreamFailure, advice
 
 if TYPE_CHECKING:
     from mcp.server import ServerRequestContext

@@ -8,8 +8,8 @@ from typing import Any, cast
 
 import mcp_types as types
 
-from .app import build_registry, open_state
-from .config import Settings
+from ..config import Settings
+from ..handlers.app import build_registry, open_state
 
 
 def print_tool_table(settings: Settings) -> int:
@@ -80,7 +80,7 @@ async def run_check(settings: Settings) -> int:
     if settings.api_key is None or settings.project_id is None:
         print("Set POSTHOG_API_KEY and POSTHOG_PROJECT_ID (or --api-key/--project-id), then run check again.")
         return 1
-    from ..tools.catalog import CATALOG  # the probes are declared on the operations (``check_arguments``)
+    from ...tools.catalog import CATALOG  # the probes are declared on the operations (``check_arguments``)
 
     registry = build_registry(settings.with_overrides(read_only=False, toolsets=None))
     failures = 0

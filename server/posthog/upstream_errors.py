@@ -14,9 +14,9 @@ from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
-from ..schemas.common import PostHogErrorBody
+from ...schemas.common import PostHogErrorBody
+from ..config import KEY_HELP
 from . import json_text
-from .config import KEY_HELP
 
 FailureKind = Literal[
     "http",

@@ -14,8 +14,8 @@ from types import FrameType
 
 import anyio
 
-from . import SERVER_NAME
-from .logs import LOGGER_NAME
+from .. import SERVER_NAME
+from ..logs import LOGGER_NAME
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -1,0 +1,1 @@
+"""The command line: serve, call, check, tools and sandbox."""

@@ -1,0 +1,1 @@
+"""What tools/list publishes: the precomputed manifest, schema export and per-client profiles."""
