@@ -99,7 +99,11 @@ class FleetLink:
         from redis.exceptions import RedisError
 
         self._client: Any = cast(Any, Redis).from_url(  # redis-py's own hints are partly untyped
-            url, socket_connect_timeout=1.0, socket_timeout=2.0, retry=Retry(NoBackoff(), 0)
+            # One retry: a pooled connection that Redis dropped (a restart) is reconnected once, no more.
+            url,
+            socket_connect_timeout=1.0,
+            socket_timeout=2.0,
+            retry=Retry(NoBackoff(), 1),
         )
         self.errors: tuple[type[BaseException], ...] = (RedisError, OSError)
         self.lease_ms = max(1, int(lease_ttl * 1000))
@@ -108,14 +112,21 @@ class FleetLink:
         """Names this worker's leases (no meaning beyond telling holders apart)."""
         self.up = False
         self._connected_once = False
+        self._first_attempt = anyio.Event()
+        """Set once the first connection attempt ended either way: until then nobody knows whether to coordinate."""
         self._claim = self._client.register_script(_CLAIM)
         self._release = self._client.register_script(_RELEASE)
         self._next_slot = self._client.register_script(_NEXT_SLOT)
 
     # -- reachability ------------------------------------------------------------------------------------------
 
+    async def started(self) -> None:
+        """Wait (at most the connect timeout) until it is known whether Redis answers."""
+        await self._first_attempt.wait()
+
     def lost(self, error: BaseException) -> None:
         """A Redis call failed: poll locally from now on (said once until Redis is back)."""
+        self._first_attempt.set()
         if self.up:
             self.up = False
             logger.warning(
@@ -130,6 +141,7 @@ class FleetLink:
             )
 
     def _reached(self) -> None:
+        self._first_attempt.set()
         if not self.up:
             self.up = True
             again = self._connected_once
@@ -144,6 +156,7 @@ class FleetLink:
         while True:
             pubsub = self._client.pubsub()
             try:
+                await self._client.ping()
                 await pubsub.subscribe(CHANNEL)
                 self._reached()
                 while True:

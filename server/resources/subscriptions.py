@@ -372,6 +372,8 @@ class SubscriptionManager:
     async def _turn(self, key: ObjectKey, leased: list[bool]) -> bool:
         """Whether this worker polls the object now: it holds the lease, or (without Redis) polls it itself."""
         fleet = self._fleet
+        if fleet is not None:
+            await fleet.started()
         held = await fleet.claim(key.lease_name) if fleet is not None and fleet.up else None
         if held and not leased[0]:
             logger.info("this worker polls %s %s for every worker", key.collection, key.object_id)

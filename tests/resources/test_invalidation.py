@@ -7,6 +7,8 @@ operations change which resource (``Operation.invalidates``).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import anyio
@@ -100,3 +102,20 @@ async def test_writes_that_change_nothing_followed_notify_nobody(sandbox: Sandbo
         await write(client, "desktop_recordings_update", {"id": LIVE, "notes": "unfollowed"})
         await anyio.sleep(0.3)
     assert updates.uris == []
+
+
+def test_without_redis_the_redis_library_is_never_imported() -> None:
+    """The stdio path (no POSTHOG_MCP_REDIS_URL) opens the server state without loading ``redis``."""
+    code = (
+        "import sys, anyio\n"
+        "from posthog_environments_mcp.server.app import build_registry, open_state\n"
+        "from posthog_environments_mcp.server.config import Settings\n"
+        "async def main():\n"
+        "    settings = Settings()\n"
+        "    async with open_state(settings, build_registry(settings)):\n"
+        "        pass\n"
+        "anyio.run(main)\n"
+        "print('redis' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False", done.stderr
