@@ -164,13 +164,20 @@ class FleetLink:
                         ignore_subscribe_messages=True, timeout=1.0
                     )
                     if message is not None and (event := FleetEvent.decode(message["data"])) is not None:
-                        await deliver(event)
+                        await self._hand_over(deliver, event)
             except self.errors as error:
                 self.lost(error)
             finally:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(1):
                     await pubsub.aclose()
             await anyio.sleep(RECONNECT_EVERY)
+
+    @staticmethod
+    async def _hand_over(deliver: Deliver, event: FleetEvent) -> None:
+        try:
+            await deliver(event)
+        except Exception:  # one follower's failure must not stop the fleet's events
+            logger.exception("could not deliver a subscription event")
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True), anyio.move_on_after(2):

@@ -311,8 +311,15 @@ class SubscriptionManager:
             return
         key = ObjectKey.of(credential_of(target), ref)
         event = FleetEvent("invalidated", key.credential, tuple(f.uri for f in key.follows()))
-        if self._fleet is None or not await self._fleet.publish(event):
-            await self.deliver(event)
+        if not self._closed:  # in the background: the call's result never waits on Redis
+            self._task_group.start_soon(self._spread, event, name="invalidate")
+
+    async def _spread(self, event: FleetEvent) -> None:
+        try:
+            if self._fleet is None or not await self._fleet.publish(event):
+                await self.deliver(event)
+        except Exception:  # telling followers must never end the server
+            logger.exception("could not tell the followers of %s", event.uris[0])
 
     async def deliver(self, event: FleetEvent) -> None:
         """An event from this worker or another: tell this worker's followers of those URIs."""

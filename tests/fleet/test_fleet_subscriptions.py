@@ -27,7 +27,7 @@ from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from posthog_environments_mcp.server.resources.fleet import FleetLink
 from tests.e2e.clients import Mode, text_of
 from tests.e2e.http_server import HttpServer, http_client
-from tests.fleet.redis_support import RedisProcess, kill, workers
+from tests.fleet.redis_support import RedisProcess, free_port, kill, workers
 from tests.fleet.redis_support import redis as redis  # the fixture
 from tests.resources.support import Updates, append_segments, object_reads, recording_uri, subscribe, wait_until
 
@@ -178,6 +178,20 @@ async def test_losing_redis_mid_run_falls_back_to_local_polling_and_recovers(
     for worker in fleet:
         assert worker.log().count(LOST) == 1
         assert worker.log().count(BACK) == 1
+
+
+async def test_without_redis_at_start_a_worker_polls_for_its_own_followers(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    nowhere = RedisProcess(tmp_path, free_port())  # never started: nothing listens on its port
+    env = {"POSTHOG_MCP_POLL_INTERVAL": "0.3"}
+    with workers(sandbox, nowhere, tmp_path, 1, **env) as [worker]:
+        async with follower(worker, sandbox.api_key, "legacy") as (_client, heard):
+            await wait_until(lambda: bool(object_reads(sandbox, LIVE)), what="the first poll")
+            await append_segments(sandbox, LIVE, [segment("No Redis at all.", 93_000.0)])
+            await wait_until(lambda: URI in heard.uris, what="the follower, by local polling", seconds=5)
+    assert worker.log().count("Redis unreachable at start") == 1
+    assert nowhere.url not in worker.log()
 
 
 async def test_the_poll_gate_spaces_polls_across_workers(redis: RedisProcess) -> None:
