@@ -143,7 +143,7 @@ async def _call_tool(
 
     result = await state.executor.call(entry, params.arguments, target, progress)
     if not result.is_error and (changes := entry.operation.invalidates) is not None:  # followers hear of it now
-        await state.subscriptions.after_write(changes, params.arguments, target)
+        state.subscriptions.after_write(changes, params.arguments, target)
     return result
 
 

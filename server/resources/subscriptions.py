@@ -295,7 +295,7 @@ class SubscriptionManager:
 
     # -- writes ----------------------------------------------------------------------------------------------------
 
-    async def after_write(self, changes: Invalidates, arguments: Mapping[str, Any] | None, target: Target) -> None:
+    def after_write(self, changes: Invalidates, arguments: Mapping[str, Any] | None, target: Target) -> None:
         """A call changed an object: tell its followers on every worker now, not at the next poll."""
         arguments = arguments or {}
         object_id, project_id = arguments.get(changes.id_argument), arguments.get("project_id")
