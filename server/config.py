@@ -48,6 +48,7 @@ TUNING: Mapping[str, tuple[str, float, float]] = {
     "max_subscriptions": ("POSTHOG_MCP_MAX_SUBSCRIPTIONS", 1, 100_000),
     "poll_rate_limit": ("POSTHOG_MCP_POLL_RATE_LIMIT", 1, 1_000_000),
     "poll_rate_share": ("POSTHOG_MCP_POLL_RATE_SHARE", 0.01, 1),
+    "subscription_lease_ttl": ("POSTHOG_MCP_SUBSCRIPTION_LEASE_TTL", 0.5, 600),
 }
 """Numeric settings read from the environment: field name → (variable, lowest, highest)."""
 
@@ -132,6 +133,8 @@ class Settings:
     """PostHog's rate limit per key and minute for these reads (480/min for personal API keys)."""
     poll_rate_share: float = 0.1
     """The share of ``poll_rate_limit`` that polling subscriptions may spend, so tool calls keep the rest."""
+    subscription_lease_ttl: float = 10.0
+    """With Redis: seconds a worker's claim to poll one object lasts unless renewed (a dead holder's is taken over)."""
     read_only: bool = False
     toolsets: frozenset[str] | None = None
     tools: frozenset[str] | None = None

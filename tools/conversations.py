@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..schemas import conversations as s
-from .operation import Operation
+from .operation import Invalidates, Operation
 
 _AREA = "conversations"
+_CHANGES_CONVERSATION = Invalidates("conversation", "conversation")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -28,6 +29,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="conversations_create",
+        invalidates=_CHANGES_CONVERSATION,
         title="Ask PostHog AI",
         area=_AREA,
         method="POST",
@@ -66,6 +68,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="conversations_append_message",
+        invalidates=_CHANGES_CONVERSATION,
         title="Append message to conversation",
         area=_AREA,
         method="POST",
@@ -78,6 +81,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="conversations_cancel",
+        invalidates=_CHANGES_CONVERSATION,
         title="Cancel PostHog AI generation",
         area=_AREA,
         method="PATCH",

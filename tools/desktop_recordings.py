@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..schemas import desktop_recordings as s
-from .operation import Operation
+from .operation import Invalidates, Operation
 
 _AREA = "desktop_recordings"
+_CHANGES_RECORDING = Invalidates("desktop_recording", "id")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -58,6 +59,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="desktop_recordings_update",
+        invalidates=_CHANGES_RECORDING,
         title="Update desktop recording",
         area=_AREA,
         method="PATCH",
@@ -74,6 +76,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="desktop_recordings_delete",
+        invalidates=_CHANGES_RECORDING,
         title="Delete desktop recording",
         area=_AREA,
         method="DELETE",
@@ -86,6 +89,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         name="desktop_recordings_append_segments",
+        invalidates=_CHANGES_RECORDING,
         title="Append transcript segments",
         area=_AREA,
         method="POST",

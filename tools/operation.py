@@ -26,6 +26,13 @@ ResourceRole = Literal["list", "item"]
 """How an operation serves its area's MCP resources: ``list`` lists the collection, ``item`` reads one object."""
 
 
+class Invalidates(NamedTuple):
+    """Which MCP resource a successful call changes: its kind and the argument holding the object's id."""
+
+    kind: ResourceKind
+    id_argument: str
+
+
 class Hints(NamedTuple):
     """The MCP tool annotations that follow from what an operation does to PostHog's data."""
 
@@ -88,6 +95,9 @@ class Operation:
     resource_kind: ResourceKind | None = None
     """Which MCP resource the result's objects are, so results can link to them."""
     resource_role: ResourceRole | None = None
+    invalidates: Invalidates | None = None
+    """The resource a successful call changes, so its followers are told at once instead of at the next poll
+    (no id argument given, e.g. a new conversation: nothing to tell)."""
     """Whether the MCP resources of this area are listed (``list``) or read (``item``) through this operation."""
     advice_by_status: Mapping[int, str] = field(default_factory=dict[int, str], hash=False)
     """Operation-specific next step for an HTTP error status, used instead of the generic advice."""

@@ -27,6 +27,7 @@ from ..posthog.http import PostHogHTTP
 from ..posthog.target import Target
 from ..prompts import handlers as prompt_handlers
 from ..resources import handlers as resource_handlers
+from ..resources.fleet import FleetLink
 from ..resources.reader import ResourceReader
 from ..resources.subscriptions import SubscriptionManager
 from .caller import CURRENT_CALLER, ToolView
@@ -84,9 +85,16 @@ async def open_state(
     settings: Settings, registry: ToolRegistry, transport: httpx2.AsyncBaseTransport | None = None
 ) -> AsyncGenerator[AppState]:
     http = PostHogHTTP(settings, transport=transport)
+    fleet = (
+        FleetLink(settings.redis_url.get_secret_value(), lease_ttl=settings.subscription_lease_ttl)
+        if (settings.redis_url)
+        else None
+    )
     try:
         async with anyio.create_task_group() as pollers:
-            subscriptions = SubscriptionManager(ResourceReader(http), pollers, settings=settings)
+            subscriptions = SubscriptionManager(ResourceReader(http), pollers, settings=settings, fleet=fleet)
+            if fleet is not None:  # subscriptions shared with the other workers through Redis
+                pollers.start_soon(fleet.run, subscriptions.deliver, name="subscriptions fleet link")
             try:
                 yield AppState(
                     settings=settings,
@@ -100,6 +108,8 @@ async def open_state(
                 subscriptions.close()
                 pollers.cancel_scope.cancel()
     finally:
+        if fleet is not None:
+            await fleet.aclose()
         await http.aclose()
 
 
@@ -142,7 +152,10 @@ async def _call_tool(
     async def progress(done: float, message: str | None) -> None:
         await ctx.session.report_progress(done, None, message)
 
-    return await state.executor.call(entry, params.arguments, target, progress)
+    result = await state.executor.call(entry, params.arguments, target, progress)
+    if not result.is_error and (changes := entry.operation.invalidates) is not None:  # followers hear of it now
+        state.subscriptions.after_write(changes, params.arguments, target)
+    return result
 
 
 def create_server(

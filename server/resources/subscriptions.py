@@ -13,7 +13,13 @@ subscriptions, and a poller only ever uses the key of the callers it serves.
 
 Within a budget: a connection or listen stream follows at most ``max_subscriptions_per_session`` resources and
 the server at most ``max_subscriptions`` (over either, a clear MCP error); all pollers of one key share a
-``RateGate`` spending at most ``poll_rate_share`` of the key's PostHog rate limit, and back off on 429.
+gate (``poll_gate.py``) spending at most ``poll_rate_share`` of the key's PostHog rate limit, and back off on 429.
+
+A successful write through a tool that declares ``Operation.invalidates`` tells the object's followers at once
+(``after_write``); its poller then re-reads it quietly. With ``POSTHOG_MCP_REDIS_URL`` (``fleet.py``) one
+worker polls each object for the whole fleet under a lease, changes and invalidations reach the followers on
+every worker through Redis pub/sub, and the gate is shared; without Redis, or while it is unreachable, each
+worker polls for its own followers.
 
 A poller stops when nobody follows the object any more, or once the object settles (recording ``ready`` or
 ``error``, conversation ``idle``) after the last change was announced. A failed poll is logged once per failing
@@ -39,11 +45,14 @@ from mcp.server.session import ServerSession
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
 from mcp.shared.exceptions import MCPError
 
+from ...tools.operation import Invalidates
 from ..config import Settings
 from ..posthog.target import Target
 from ..posthog.upstream_errors import UpstreamFailure
+from .fleet import FleetEvent, FleetLink
+from .poll_gate import PollGate, RateGate, SharedRateGate
 from .reader import ResourceReader
-from .resource_uris import ResourceRef, conversation_uri, parse_uri, recording_uri, transcript_uri
+from .resource_uris import InvalidId, ResourceRef, conversation_uri, parse_uri, recording_uri, transcript_uri
 from .templates import BY_TYPE, Collection
 
 logger = logging.getLogger("posthog_environments_mcp.resources")
@@ -56,9 +65,6 @@ SETTLED: Mapping[Collection, frozenset[str]] = {
 
 _SHARED_CONNECTION = object()
 """Key for legacy subscribers when the SDK does not expose the connection (all treated as one)."""
-BACKOFF_AFTER_429 = 30.0
-"""Seconds a key's pollers pause after PostHog's 429 when it names no wait (doubling while it goes on)."""
-MAX_BACKOFF = 600.0
 
 
 def credential_of(target: Target) -> str:
@@ -87,6 +93,11 @@ class ObjectKey:
     @classmethod
     def of(cls, credential: str, ref: ResourceRef) -> ObjectKey:
         return cls(credential, BY_TYPE[ref.kind].collection, ref.project_id, ref.object_id)
+
+    @property
+    def lease_name(self) -> str:
+        """How the fleet names this poller in Redis: the credential digest and the object, never a key."""
+        return f"{self.credential}:{self.collection}:{self.project_id}:{self.object_id}"
 
     def follows(self) -> tuple[Follow, ...]:
         if self.collection == "desktop_recordings":
@@ -119,36 +130,6 @@ def _connection_of(session: ServerSession) -> Connection | None:
     return found if isinstance(found, Connection) else None
 
 
-class RateGate:
-    """Spaces one key's polls so that together they spend at most a share of its PostHog rate limit."""
-
-    def __init__(self, per_minute: float) -> None:
-        self._spacing = 60.0 / per_minute
-        self._next = 0.0
-        self._streak = 0
-
-    async def wait(self) -> None:
-        now = anyio.current_time()
-        slot = max(now, self._next)
-        self._next = slot + self._spacing
-        try:
-            await anyio.sleep(slot - now)
-        except BaseException:  # cancelled (unsubscribed): give the slot back unless a later one was handed out
-            if self._next == slot + self._spacing:
-                self._next = slot
-            raise
-
-    def throttled(self, retry_after: float | None) -> float:
-        """PostHog said 429: hold every poll of this key for its wait (or a doubling one); returns the pause."""
-        self._streak += 1
-        pause = min(MAX_BACKOFF, retry_after or BACKOFF_AFTER_429 * 2 ** (self._streak - 1))
-        self._next = max(self._next, anyio.current_time() + pause)
-        return pause
-
-    def served(self) -> None:
-        self._streak = 0
-
-
 class _Listener:
     """One credential's listen streams: a bus of its own, so its events reach only its streams."""
 
@@ -161,8 +142,12 @@ class _Listener:
 class SubscriptionManager:
     """Who follows which URI (legacy connections and listen streams), and the pollers that serve them."""
 
-    def __init__(self, reader: ResourceReader, task_group: TaskGroup, *, settings: Settings) -> None:
+    def __init__(
+        self, reader: ResourceReader, task_group: TaskGroup, *, settings: Settings, fleet: FleetLink | None = None
+    ) -> None:
         self._reader = reader
+        self._fleet = fleet
+        """With Redis: leases, fan-out and the shared gate across workers (server/resources/fleet.py)."""
         self._task_group = task_group
         self._interval = settings.poll_interval
         self._per_session = settings.max_subscriptions_per_session
@@ -175,7 +160,11 @@ class SubscriptionManager:
         self._listeners: dict[str, _Listener] = {}
         self._hooked: set[object] = set()
         self._pollers: dict[ObjectKey, anyio.CancelScope] = {}
-        self._gates: dict[str, RateGate] = {}
+        self._gates: dict[str, PollGate] = {}
+        self._wakes: dict[ObjectKey, anyio.Event] = {}
+        """Set when a write invalidated the object: its poller re-reads it now."""
+        self._absorb: set[ObjectKey] = set()
+        """Objects whose next read only takes note: their followers were already told of the write."""
         self._closed = False
 
     # -- who follows what ----------------------------------------------------------------------------------------
@@ -304,6 +293,45 @@ class SubscriptionManager:
         for scope in self._pollers.values():
             scope.cancel()
 
+    # -- writes ----------------------------------------------------------------------------------------------------
+
+    def after_write(self, changes: Invalidates, arguments: Mapping[str, Any] | None, target: Target) -> None:
+        """A call changed an object: tell its followers on every worker now, not at the next poll."""
+        arguments = arguments or {}
+        object_id, project_id = arguments.get(changes.id_argument), arguments.get("project_id")
+        project_id = project_id or target.default_project
+        if not isinstance(object_id, str) or not isinstance(project_id, str):
+            return  # e.g. a new conversation: nobody can follow it yet
+        build = recording_uri if changes.kind == "desktop_recording" else conversation_uri
+        try:
+            ref = parse_uri(build(project_id, object_id))
+        except InvalidId:
+            return
+        if ref is None:
+            return
+        key = ObjectKey.of(credential_of(target), ref)
+        event = FleetEvent("invalidated", key.credential, tuple(f.uri for f in key.follows()))
+        if not self._closed:  # in the background: the call's result never waits on Redis
+            self._task_group.start_soon(self._spread, event, name="invalidate")
+
+    async def _spread(self, event: FleetEvent) -> None:
+        try:
+            if self._fleet is None or not await self._fleet.publish(event):
+                await self.deliver(event)
+        except Exception:  # telling followers must never end the server
+            logger.exception("could not tell the followers of %s", event.uris[0])
+
+    async def deliver(self, event: FleetEvent) -> None:
+        """An event from this worker or another: tell this worker's followers of those URIs."""
+        follows = [Follow(event.credential, uri) for uri in event.uris]
+        if event.kind == "invalidated":
+            for ref in {ref for f in follows if (ref := parse_uri(f.uri)) is not None}:
+                key = ObjectKey.of(event.credential, ref)
+                if (wake := self._wakes.get(key)) is not None:
+                    self._absorb.add(key)
+                    wake.set()
+        await self._tell([f for f in follows if f in self._legacy or f in self._listening])
+
     # -- polling ---------------------------------------------------------------------------------------------------
 
     def _followed(self, key: ObjectKey) -> list[Follow]:
@@ -314,40 +342,84 @@ class SubscriptionManager:
             return
         scope = anyio.CancelScope()
         self._pollers[key] = scope
-        self._gates.setdefault(key.credential, RateGate(self._poll_rate))
+        self._wakes[key] = anyio.Event()
         self._task_group.start_soon(self._run_poller, key, target, scope, name=f"poll {key.collection}")
+
+    def _gate(self, credential: str) -> PollGate:
+        gate = self._gates.get(credential)
+        if gate is None:
+            fleet = self._fleet
+            gate = SharedRateGate(fleet, credential, self._poll_rate) if fleet else RateGate(self._poll_rate)
+            self._gates[credential] = gate
+        return gate
 
     def _stop_if_unfollowed(self, key: ObjectKey) -> None:
         if not self._followed(key) and (scope := self._pollers.pop(key, None)) is not None:
             scope.cancel()
-            self._forget_gate_if_idle(key.credential)
+            self._forget(key)
 
-    def _forget_gate_if_idle(self, credential: str) -> None:
-        if not any(k.credential == credential for k in self._pollers):
-            self._gates.pop(credential, None)
+    def _forget(self, key: ObjectKey) -> None:
+        self._wakes.pop(key, None)
+        self._absorb.discard(key)
+        if not any(k.credential == key.credential for k in self._pollers):
+            self._gates.pop(key.credential, None)
 
     async def _run_poller(self, key: ObjectKey, target: Target, scope: anyio.CancelScope) -> None:
+        leased = [False]
         try:
             with scope:
-                await self._poll(key, target)
+                await self._poll(key, target, leased)
         finally:
             if self._pollers.get(key) is scope:
                 del self._pollers[key]
-                self._forget_gate_if_idle(key.credential)
+                self._forget(key)
+            if leased[0] and self._fleet is not None:
+                await self._fleet.release(key.lease_name)
 
-    async def _poll(self, key: ObjectKey, target: Target) -> None:
+    async def _turn(self, key: ObjectKey, leased: list[bool]) -> bool:
+        """Whether this worker polls the object now: it holds the lease, or (without Redis) polls it itself."""
+        fleet = self._fleet
+        if fleet is not None:
+            await fleet.started()
+        held = await fleet.claim(key.lease_name) if fleet is not None and fleet.up else None
+        if held and not leased[0]:
+            logger.info("this worker polls %s %s for every worker", key.collection, key.object_id)
+        leased[0] = bool(held)
+        return held is not False
+
+    async def _rest(self, key: ObjectKey, seconds: float, leased: list[bool]) -> None:
+        """Sleep until the next poll, renewing a held lease meanwhile; a write's invalidation ends it early."""
+        deadline = anyio.current_time() + seconds
+        fleet = self._fleet
+        while (left := deadline - anyio.current_time()) > 0 and (wake := self._wakes.get(key)) is not None:
+            with anyio.move_on_after(min(left, fleet.renew_every) if fleet is not None else left):
+                await wake.wait()
+                self._wakes[key] = anyio.Event()
+                return
+            if leased[0] and fleet is not None and fleet.up and not await self._turn(key, leased):
+                return
+
+    async def _poll(self, key: ObjectKey, target: Target, leased: list[bool]) -> None:
         seen: dict[str, str] = {}
         failing = False
+        fleet = self._fleet
         while follows := self._followed(key):
-            gate = self._gates.setdefault(key.credential, RateGate(self._poll_rate))
+            was_leased = leased[0]
+            if not await self._turn(key, leased):  # another worker polls it: stand by to take over if it stops
+                self._absorb.discard(key)
+                await self._rest(key, fleet.renew_every / 2 if fleet is not None else self._interval, leased)
+                continue
+            if leased[0] and not was_leased and fleet is not None:
+                seen = await fleet.load_seen(key.lease_name) or seen
+            gate = self._gate(key.credential)
             await gate.wait()
             try:
                 data = await self._reader.fetch(target, key.collection, key.project_id, key.object_id, retry=False)
             except UpstreamFailure as failure:
                 if failure.status == 404:
                     logger.info("stopped following %s %s: PostHog no longer has it", key.collection, key.object_id)
-                    if seen:
-                        await self._announce(self._followed(key))
+                    if seen and key not in self._absorb:
+                        await self._announce(key.credential, self._followed(key))
                     return
                 if failure.status == 429:
                     pause = gate.throttled(failure.retry_after)
@@ -357,13 +429,13 @@ class SubscriptionManager:
                         "polling %s failed (%s); retrying every %g s", key.collection, failure, self._interval
                     )
                 failing = True
-                await anyio.sleep(self._interval)
+                await self._rest(key, self._interval, leased)
                 continue
             except Exception:  # a bug must not end the server: log it once and keep the subscription alive
                 if not failing:
                     logger.exception("polling %s %s failed unexpectedly; retrying", key.collection, key.object_id)
                 failing = True
-                await anyio.sleep(self._interval)
+                await self._rest(key, self._interval, leased)
                 continue
             gate.served()
             if failing:
@@ -378,13 +450,26 @@ class SubscriptionManager:
                 if seen.get(follow.uri, digest) != digest:
                     changed.append(follow)
                 seen[follow.uri] = digest
-            await self._announce(changed)
+            if key in self._absorb:  # a write's invalidation already told the followers
+                self._absorb.discard(key)
+            else:
+                await self._announce(key.credential, changed)
+            if leased[0] and fleet is not None:
+                await fleet.store_seen(key.lease_name, seen)
             if is_settled(key.collection, data):
                 return
-            await anyio.sleep(self._interval)
+            await self._rest(key, self._interval, leased)
 
-    async def _announce(self, follows: list[Follow]) -> None:
-        """Tell every follower of each resource, in whichever era and spelling it subscribed."""
+    async def _announce(self, credential: str, follows: list[Follow]) -> None:
+        """A poll saw changes: through Redis every worker's followers hear of it, else this worker's."""
+        if not follows:
+            return
+        event = FleetEvent("updated", credential, tuple(f.uri for f in follows))
+        if self._fleet is None or not await self._fleet.publish(event):
+            await self.deliver(event)
+
+    async def _tell(self, follows: list[Follow]) -> None:
+        """Tell this worker's followers of each resource, in whichever era and spelling they subscribed."""
         for follow in follows:
             for session, uri in list(self._legacy.get(follow, {}).values()):
                 try:

@@ -47,7 +47,7 @@ class HttpServer:
 @contextmanager
 def http_server(sandbox: SandboxServer, log_path: Path, *args: str, **env: str) -> Iterator[HttpServer]:
     """``posthog-environments-mcp --transport http --listen 127.0.0.1:0`` against the sandbox; stderr to a file."""
-    environment = server_env(sandbox, POSTHOG_MCP_POLL_INTERVAL="0.2", **env)
+    environment = server_env(sandbox, **{"POSTHOG_MCP_POLL_INTERVAL": "0.2", **env})  # a test may set its own
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [*server_command(), "--transport", "http", "--listen", "127.0.0.1:0", *args],
