@@ -172,7 +172,7 @@ def test_the_generator_check_reports_a_stale_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--check`` fails on a stale file and leaves it alone; a plain run rewrites it."""
-    from posthog_environments_mcp.server import manifest
+    from posthog_environments_mcp.server.definitions import manifest
 
     stale_readme = tmp_path / "README.md"
     stale_readme.write_text(f"intro\n{TABLE_START}\n| old table |\n{TABLE_END}\noutro\n", encoding="utf-8")
