@@ -29,6 +29,7 @@ from .resources import handlers as resource_handlers
 from .resources.reader import ResourceReader
 from .resources.subscriptions import SubscriptionManager
 from .schema_profiles import SchemaProfile, profile_for_client
+from .shared.state import SharedState, local_state
 from .target import Target
 
 INSTRUCTIONS = """\
@@ -79,9 +80,15 @@ def build_registry(settings: Settings) -> ToolRegistry:
 
 @asynccontextmanager
 async def open_state(
-    settings: Settings, registry: ToolRegistry, transport: httpx2.AsyncBaseTransport | None = None
+    settings: Settings,
+    registry: ToolRegistry,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    shared: SharedState | None = None,
 ) -> AsyncGenerator[AppState]:
-    http = PostHogHTTP(settings, transport=transport)
+    """``shared``: what this worker shares with its fleet (server/shared); by default a process on its own."""
+    shared = shared or local_state(settings)
+    await shared.start()
+    http = PostHogHTTP(settings, transport=transport, budget=shared.budget)
     try:
         async with anyio.create_task_group() as pollers:
             subscriptions = SubscriptionManager(ResourceReader(http), pollers, settings=settings)
@@ -92,13 +99,14 @@ async def open_state(
                     http=http,
                     executor=ToolExecutor(http, settings),
                     subscriptions=subscriptions,
-                    confirmation=DestructiveConfirmation(http, settings),
+                    confirmation=DestructiveConfirmation(http, settings, shared.nonces),
                 )
             finally:
                 subscriptions.close()
                 pollers.cancel_scope.cancel()
     finally:
         await http.aclose()
+        await shared.aclose()
 
 
 def schema_profile(ctx: ServerRequestContext[AppState]) -> SchemaProfile:
@@ -139,13 +147,15 @@ def create_server(
     *,
     registry: ToolRegistry | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
+    shared: SharedState | None = None,
 ) -> Server[AppState]:
-    """The MCP server for ``settings``; ``transport`` lets tests route PostHog traffic without sockets."""
+    """The MCP server for ``settings``; ``transport`` lets tests route PostHog traffic without sockets;
+    ``shared`` joins it to a fleet (server/shared)."""
     registry = registry or build_registry(settings)
 
     @asynccontextmanager
     async def lifespan(_server: Server[AppState]) -> AsyncGenerator[AppState]:
-        async with open_state(settings, registry, transport) as state:
+        async with open_state(settings, registry, transport, shared) as state:
             yield state
 
     server = Server[AppState](

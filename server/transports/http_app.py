@@ -26,6 +26,7 @@ from .. import __version__
 from ..app import build_registry, create_server
 from ..config import Settings
 from ..registry import known_areas
+from ..shared.state import shared_state
 from .caller_gate import CallerContext, CallerGate
 from .credentials import CredentialSource, DeploymentKey, PerRequestKeys
 from .hygiene import Exposure
@@ -64,7 +65,8 @@ async def healthz(_request: Request) -> JSONResponse:
 def build_http_app(
     settings: Settings, http: HttpSettings, *, upstream: httpx2.AsyncBaseTransport | None = None
 ) -> Starlette:
-    server = create_server(settings, registry=build_registry(settings), transport=upstream)
+    shared = shared_state(settings, workers=http.workers)  # the rate budget and single-use state (server/shared)
+    server = create_server(settings, registry=build_registry(settings), transport=upstream, shared=shared)
     server.middleware.append(CallerContext())
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
@@ -72,7 +74,10 @@ def build_http_app(
         allowed_origins=list(http.allowed_origins),
     )
     manager = StreamableHTTPSessionManager(
-        app=server, security_settings=security, max_request_body_size=http.max_body_bytes
+        app=server,
+        security_settings=security,
+        max_request_body_size=http.max_body_bytes,
+        stateless=http.legacy_sessions == "stateless",  # 2025-11-25 requests served by any worker (scale-out)
     )
     source = credential_source(settings, http)
     endpoint = HostOriginCheck(
