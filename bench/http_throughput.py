@@ -80,17 +80,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Until the target answers a real ``tools/call`` (listening is not enough: the app must be loaded)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"a bench process exited with {process.returncode}")
+    while process.poll() is None and time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            if httpx2.post(url, content=body(0), headers=HEADERS, timeout=5).status_code == 200:
                 return
-        except OSError:
+        except httpx2.TransportError:
             time.sleep(0.1)
-    raise SystemExit(f"nothing listened on {port}")
+    raise SystemExit(f"{url} did not answer (exit status {process.poll()})")
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -170,9 +169,9 @@ def measure(name: str, url: str, server: subprocess.Popen[bytes], sandbox: int, 
     )
 
 
-def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start(command: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    wait_for(port, process)
+    wait_for(url, process)
     return process
 
 
@@ -217,9 +216,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(args.runs):  # interleaved, so a noisy neighbour hurts every target alike
             for name, template in targets:
                 port = free_port()
-                server = start([part.replace("{port}", str(port)) for part in template], env, port)
+                url = f"http://127.0.0.1:{port}/mcp"
+                server = start([part.replace("{port}", str(port)) for part in template], env, url)
                 try:
-                    samples[name].append(measure(name, f"http://127.0.0.1:{port}/mcp", server, sandbox.pid, args))
+                    samples[name].append(measure(name, url, server, sandbox.pid, args))
                 finally:
                     stop(server)
                 print(json.dumps(asdict(samples[name][-1])), flush=True)

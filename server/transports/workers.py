@@ -42,11 +42,19 @@ class WorkerApp:
 
 def fleet_note(settings: Settings, http: HttpSettings) -> str:
     if settings.redis_url is None:
-        return (
+        note = (
             f"{http.workers} workers without POSTHOG_MCP_REDIS_URL: each keeps its own share of the rate budget "
-            f"(1/{http.workers}) and its own confirmations; a 2025-11-25 session stays with the worker that began it."
+            f"(1/{http.workers}) and its own single-use confirmations."
         )
-    return f"{http.workers} workers sharing Redis at {redis_where(settings.redis_url)}."
+    else:
+        note = f"{http.workers} workers sharing Redis at {redis_where(settings.redis_url)}."
+    if http.legacy_sessions == "stateful":
+        note += (
+            "\nA 2025-11-25 session lives in the one worker that began it, and connections are spread over the "
+            "workers: for such clients set POSTHOG_MCP_LEGACY_SESSIONS=stateless, or run one worker per address "
+            "behind client-address affinity (README, Scale-out)."
+        )
+    return note
 
 
 def serve_http_workers(settings: Settings, http: HttpSettings) -> int:
