@@ -54,6 +54,8 @@ class AppState:
     """Who follows which resource, and the pollers (in the lifespan's task group) that serve them."""
     confirmation: DestructiveConfirmation
     """Asks the person before destructive tools (server/confirmation.py)."""
+    shared: SharedState
+    """What this worker shares with its fleet: the rate budget, single-use nonces, the Redis link (server/shared)."""
 
     def target(self) -> Target:
         """Whom this request's calls are made for: its caller over HTTP, else the deployment's settings."""
@@ -100,6 +102,7 @@ async def open_state(
                     executor=ToolExecutor(http, settings),
                     subscriptions=subscriptions,
                     confirmation=DestructiveConfirmation(http, settings, shared.nonces),
+                    shared=shared,
                 )
             finally:
                 subscriptions.close()
