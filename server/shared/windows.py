@@ -62,12 +62,19 @@ def windows_for(general: tuple[Window, ...], method: str, template: str) -> tupl
 class SlidingLog:
     """Times of accepted requests per (holder, window), in this process; asyncio makes each check atomic."""
 
+    SWEEP_EVERY = 1024
+    """Checks between sweeps that forget holders whose windows emptied (many keys come and go over HTTP)."""
+
     def __init__(self) -> None:
         self._log: dict[tuple[str, str, int], deque[float]] = {}
+        self._until_sweep = self.SWEEP_EVERY
 
     def take(self, holder: str, windows: tuple[Window, ...]) -> float:
         """Record one request if every window has room (returns 0), else the seconds until all would."""
         now = time.monotonic()
+        self._until_sweep -= 1
+        if self._until_sweep <= 0:
+            self._sweep(now)
         wait = 0.0
         for window in windows:
             times = self._times(holder, window, now)
@@ -82,6 +89,12 @@ class SlidingLog:
         moment = time.monotonic() if now is None else now
         for window in windows:
             self._times(holder, window, moment).append(moment)
+
+    def _sweep(self, now: float) -> None:
+        self._until_sweep = self.SWEEP_EVERY
+        for (holder, scope, seconds), times in list(self._log.items()):
+            if not times or times[-1] <= now - seconds:
+                del self._log[(holder, scope, seconds)]
 
     def _times(self, holder: str, window: Window, now: float) -> deque[float]:
         times = self._log.setdefault((holder, window.scope, window.seconds), deque())

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from posthog_environments_mcp.server.shared.budget import RateBudget
 from posthog_environments_mcp.server.shared.redis_link import RedisLink
-from posthog_environments_mcp.server.shared.windows import Window
+from posthog_environments_mcp.server.shared.windows import SlidingLog, Window
 from posthog_environments_mcp.server.target import Target
 from posthog_environments_mcp.server.upstream_errors import UpstreamFailure
 from tests.fleet.support import redis_server
@@ -67,3 +67,17 @@ async def test_ai_messages_also_spend_posthog_ais_own_budget() -> None:
     with anyio.move_on_after(1), pytest.raises(UpstreamFailure) as spent:
         await wide.acquire(TARGET, "POST", "conversations/{conversation}/append_message/")
     assert "10 per minute (PostHog AI's own limit)" in spent.value.message
+
+
+async def test_the_in_process_log_forgets_keys_whose_windows_emptied() -> None:
+    """Over HTTP many keys come and go: a key unused for a whole window is dropped at the next sweep."""
+
+    class QuickSweeps(SlidingLog):
+        SWEEP_EVERY = 2
+
+    log = QuickSweeps()
+    log.take("gone", TWO_A_SECOND)
+    await anyio.sleep(1.1)  # the one-second window empties (a wait, not a measurement)
+    log.take("here", TWO_A_SECOND)
+    log.take("here", TWO_A_SECOND)
+    assert {holder for holder, _scope, _seconds in log._log} == {"here"}  # pyright: ignore[reportPrivateUsage]
