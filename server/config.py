@@ -49,6 +49,9 @@ TUNING: Mapping[str, tuple[str, float, float]] = {
     "poll_rate_limit": ("POSTHOG_MCP_POLL_RATE_LIMIT", 1, 1_000_000),
     "poll_rate_share": ("POSTHOG_MCP_POLL_RATE_SHARE", 0.01, 1),
     "subscription_lease_ttl": ("POSTHOG_MCP_SUBSCRIPTION_LEASE_TTL", 0.5, 600),
+    # the per-key rate budget every worker of a deployment shares (server/shared/budget.py); 0 turns one off
+    "rate_per_minute": ("POSTHOG_MCP_RATE_PER_MINUTE", 0, 1_000_000),
+    "rate_per_hour": ("POSTHOG_MCP_RATE_PER_HOUR", 0, 100_000_000),
 }
 """Numeric settings read from the environment: field name → (variable, lowest, highest)."""
 
@@ -149,6 +152,9 @@ class Settings:
     schema_profile: str | None = None
     """Force one schema profile (``server/definitions/schema_profiles.py``) instead of choosing it from
     ``clientInfo``."""
+    rate_per_minute: int = 480
+    rate_per_hour: int = 4800
+    """Requests per PostHog key that the served workers together send (PostHog's published limits)."""
     redis_url: SecretStr | None = None
     """Redis shared by every worker of a deployment (``redis://`` or ``rediss://``); a secret, as it may hold a
     password. Unset: a single process keeps its state in memory."""

@@ -9,7 +9,8 @@ The object is named first (its title fetched from PostHog), then the client asks
 The request state is sealed by the SDK's ``RequestStateBoundary`` (AES-256-GCM, so it is signed *and* unreadable;
 bound to the method, tool, a digest of the arguments and the caller; short TTL) under ``POSTHOG_MCP_STATE_KEY``
 when set, so every worker sharing the key accepts it, else a random per-process key. On top, each state carries a
-nonce this module accepts once, so a confirmation cannot be replayed against the same worker.
+nonce accepted once (``server/shared/nonces.py``: across the fleet when the workers share a Redis, else per
+process), so a confirmation cannot be replayed.
 
 Policy (``POSTHOG_MCP_CONFIRM_DESTRUCTIVE``): ``auto`` asks when the client can and otherwise proceeds as before;
 ``require`` refuses when the client cannot ask; ``off`` never asks. Declined or cancelled: nothing is sent.
@@ -22,9 +23,8 @@ import json
 import logging
 import os
 import secrets
-import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import mcp_types as types
@@ -39,6 +39,7 @@ from ..definitions.registry import ToolEntry
 from ..posthog.http import PostHogHTTP, UpstreamRequest, render_path
 from ..posthog.target import Target
 from ..posthog.upstream_errors import UpstreamFailure, advice
+from ..shared.nonces import NonceLedger
 
 if TYPE_CHECKING:
     from mcp.server import ServerRequestContext
@@ -114,26 +115,6 @@ def caller(ctx: ServerRequestContext[Any, Any]) -> str:
     return json.dumps([authenticated_principal(ctx), credential])
 
 
-@dataclass
-class UsedNonces:
-    """Nonces of confirmations already acted on, kept until their state would have expired anyway.
-
-    Process-local: with several workers behind one key, a replay to another worker within the TTL is caught only
-    by the deletion having happened already (a shared store would close that gap).
-    """
-
-    _until: dict[str, float] = field(default_factory=dict[str, float])
-
-    def consume(self, nonce: str) -> bool:
-        now = time.monotonic()
-        for old in [n for n, until in self._until.items() if until < now]:
-            del self._until[old]
-        if nonce in self._until:
-            return False
-        self._until[nonce] = now + STATE_TTL
-        return True
-
-
 def _can_elicit(capabilities: types.ClientCapabilities | None) -> bool:
     """Form-mode elicitation declared (an empty ``elicitation`` object means form, as in 2025-06-18)."""
     elicitation = capabilities.elicitation if capabilities is not None else None
@@ -172,10 +153,10 @@ def _why_not(result: types.ElicitResult | None) -> str:
 class DestructiveConfirmation:
     """Decides, per destructive call, whether to ask, and turns the answer into "proceed" or a final result."""
 
-    def __init__(self, http: PostHogHTTP, settings: Settings) -> None:
+    def __init__(self, http: PostHogHTTP, settings: Settings, nonces: NonceLedger) -> None:
         self._http = http
         self._policy = settings.confirm_destructive
-        self._used = UsedNonces()
+        self._used = nonces
 
     def without_client(self, entry: ToolEntry) -> types.CallToolResult | None:
         """For callers that cannot ask anyone (the ``call`` command): ``require`` refuses, otherwise proceed."""
@@ -191,7 +172,7 @@ class DestructiveConfirmation:
             return None
         modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
         if modern and params.request_state is not None:
-            return self._resume(params)
+            return await self._resume(params)
         can_ask = _can_elicit(ctx.session.client_capabilities) and (modern or ctx.session.can_send_request)
         if not can_ask:
             return refused_without_asking(entry.tool.name) if self._policy == "require" else None
@@ -263,7 +244,7 @@ class DestructiveConfirmation:
         )
         return types.InputRequiredResult(input_requests={INPUT_KEY: request}, request_state=json.dumps(state))
 
-    def _resume(self, params: types.CallToolRequestParams) -> types.CallToolResult | None:
+    async def _resume(self, params: types.CallToolRequestParams) -> types.CallToolResult | None:
         """The second round: the state is already verified (sealed by us, same tool, arguments and caller)."""
         assert params.request_state is not None
         try:
@@ -272,7 +253,7 @@ class DestructiveConfirmation:
             nonce = str(state["nonce"])
         except (ValueError, KeyError, TypeError) as error:
             raise MCPError(types.INVALID_PARAMS, "Invalid or expired requestState") from error
-        if subject.tool != params.name or not self._used.consume(nonce):
+        if subject.tool != params.name or not await self._used.consume(nonce, STATE_TTL):
             raise MCPError(
                 types.INVALID_PARAMS,
                 f"This confirmation of {params.name} was already used; call the tool again (without requestState) "

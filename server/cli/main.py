@@ -72,6 +72,12 @@ def _transport_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--listen", help="HOST:PORT for --transport http (env POSTHOG_MCP_LISTEN; default 127.0.0.1:8000)"
     )
+    group.add_argument(
+        "--workers",
+        metavar="N",
+        help="processes serving --transport http on the one address (env POSTHOG_MCP_WORKERS; default 1); "
+        "join several with POSTHOG_MCP_REDIS_URL",
+    )
 
 
 def _transport(args: argparse.Namespace) -> str:
@@ -185,7 +191,7 @@ def _main(raw_argv: list[str]) -> int:
         if transport == "http" and args.command is None:
             from ..transports.settings import http_settings
 
-            http = http_settings(args.listen)
+            http = http_settings(args.listen, workers=args.workers)
     except ConfigError as error:
         if args.command is None and not _asks_for_http(args):
             # Serve anyway: the MCP client shows the explanation, where a closed connection would show nothing.
@@ -219,6 +225,10 @@ def _main(raw_argv: list[str]) -> int:
 
             # check probes every area, whatever the tool filters hide
             return anyio.run(run_check, effective.with_overrides(tools=None, exclude_tools=frozenset[str]()))
+        if http is not None and http.workers > 1:
+            from ..transports.workers import serve_http_workers
+
+            return serve_http_workers(effective, http)
         if http is not None:
             from ..transports.serve import serve_http
 

@@ -30,6 +30,7 @@ from ..resources import handlers as resource_handlers
 from ..resources.fleet import FleetLink
 from ..resources.reader import ResourceReader
 from ..resources.subscriptions import SubscriptionManager
+from ..shared.state import SharedState, local_state
 from .caller import CURRENT_CALLER, ToolView
 
 INSTRUCTIONS = """\
@@ -56,6 +57,8 @@ class AppState:
     """Who follows which resource, and the pollers (in the lifespan's task group) that serve them."""
     confirmation: DestructiveConfirmation
     """Asks the person before destructive tools (server/calls/confirmation.py)."""
+    shared: SharedState
+    """What this worker shares with its fleet: the rate budget, single-use nonces, the Redis link (server/shared)."""
 
     def target(self) -> Target:
         """Whom this request's calls are made for: its caller over HTTP, else the deployment's settings."""
@@ -82,9 +85,15 @@ def build_registry(settings: Settings) -> ToolRegistry:
 
 @asynccontextmanager
 async def open_state(
-    settings: Settings, registry: ToolRegistry, transport: httpx2.AsyncBaseTransport | None = None
+    settings: Settings,
+    registry: ToolRegistry,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    shared: SharedState | None = None,
 ) -> AsyncGenerator[AppState]:
-    http = PostHogHTTP(settings, transport=transport)
+    """``shared``: what this worker shares with its fleet (server/shared); by default a process on its own."""
+    shared = shared or local_state(settings)
+    await shared.start()
+    http = PostHogHTTP(settings, transport=transport, budget=shared.budget)
     fleet = (
         FleetLink(settings.redis_url.get_secret_value(), lease_ttl=settings.subscription_lease_ttl)
         if (settings.redis_url)
@@ -102,7 +111,8 @@ async def open_state(
                     http=http,
                     executor=ToolExecutor(http, settings),
                     subscriptions=subscriptions,
-                    confirmation=DestructiveConfirmation(http, settings),
+                    confirmation=DestructiveConfirmation(http, settings, shared.nonces),
+                    shared=shared,
                 )
             finally:
                 subscriptions.close()
@@ -111,6 +121,7 @@ async def open_state(
         if fleet is not None:
             await fleet.aclose()
         await http.aclose()
+        await shared.aclose()
 
 
 def schema_profile(ctx: ServerRequestContext[AppState]) -> SchemaProfile:
@@ -163,13 +174,15 @@ def create_server(
     *,
     registry: ToolRegistry | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
+    shared: SharedState | None = None,
 ) -> Server[AppState]:
-    """The MCP server for ``settings``; ``transport`` lets tests route PostHog traffic without sockets."""
+    """The MCP server for ``settings``; ``transport`` lets tests route PostHog traffic without sockets;
+    ``shared`` joins it to a fleet (server/shared)."""
     registry = registry or build_registry(settings)
 
     @asynccontextmanager
     async def lifespan(_server: Server[AppState]) -> AsyncGenerator[AppState]:
-        async with open_state(settings, registry, transport) as state:
+        async with open_state(settings, registry, transport, shared) as state:
             yield state
 
     server = Server[AppState](

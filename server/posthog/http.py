@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import anyio
@@ -29,6 +29,9 @@ from ..logs import one_line
 from . import json_text
 from .target import Target
 from .upstream_errors import UpstreamFailure, parse_error_body, wait_hint_seconds
+
+if TYPE_CHECKING:
+    from ..shared.budget import RateBudget
 
 logger = logging.getLogger("posthog_environments_mcp.http")
 
@@ -108,7 +111,7 @@ class _WaitForHint(wait_base):
 
 
 def _is_retryable(error: BaseException, retry_safe: bool) -> bool:
-    if not isinstance(error, UpstreamFailure) or error.kind == "unsendable":
+    if not isinstance(error, UpstreamFailure) or error.kind in ("unsendable", "budget"):
         return False
     if not error.sent:
         return True  # never reached PostHog: repeating cannot do anything twice
@@ -122,8 +125,16 @@ def _is_retryable(error: BaseException, retry_safe: bool) -> bool:
 class PostHogHTTP:
     """Sends catalog requests to PostHog for any ``Target``."""
 
-    def __init__(self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        budget: RateBudget | None = None,
+    ) -> None:
         self._settings = settings
+        self._budget = budget
+        """The per-key rate budget (server/shared/budget.py), spent before each request goes upstream."""
         self._limiter = anyio.CapacityLimiter(settings.max_concurrency)
         self._client = httpx2.AsyncClient(
             transport=transport,
@@ -207,6 +218,8 @@ class PostHogHTTP:
         )
 
     async def _attempt(self, target: Target, request: UpstreamRequest) -> UpstreamResponse:
+        if self._budget is not None:  # rate budget hook (scale-out): waits for room or raises "budget"
+            await self._budget.acquire(target, request.method, request.template)
         async with self._limiter, self._open(target, request) as response:
             raw = await self._read_capped(response)
         if len(raw) <= PARSE_IN_THREAD_BYTES:
@@ -228,6 +241,8 @@ class PostHogHTTP:
         timeout = self._settings.call_timeout
         try:
             with anyio.move_on_after(timeout) as deadline:
+                if self._budget is not None:  # rate budget hook (scale-out)
+                    await self._budget.acquire(target, request.method, request.template)
                 async with self._limiter, self._open(target, request) as response:
                     status = response.status_code
                     if response.status_code >= 300:

@@ -29,8 +29,10 @@ FailureKind = Literal[
     "stream",
     "not_configured",
     "unsendable",
+    "budget",
 ]
 """``unsendable``: the arguments cannot be put on the wire (a URL over httpx's limit, unpaired surrogates, NaN).
+``budget``: this deployment's own rate budget for the key is spent (``server/shared/budget.py``); never sent.
 ``too_deep``: PostHog's JSON nests deeper than ``json_text.MAX_DEPTH`` levels."""
 
 _ERROR_FIELDS = ("type", "code", "detail", "attr", "error")
@@ -123,6 +125,12 @@ def _next_step(failure: UpstreamFailure, scopes: tuple[str, ...], operation: str
         return (
             "Nothing was sent to PostHog. Shorten the very long value or remove the characters that cannot be "
             "encoded (unpaired surrogates, NaN or Infinity), then call again."
+        )
+    if failure.kind == "budget":
+        when = f"in {failure.retry_after:g} seconds" if failure.retry_after is not None else "in a minute"
+        return (
+            f"Nothing was sent to PostHog. Retry {when}: this server keeps each key under PostHog's rate limit, "
+            "shared by all of its workers; avoid calling in tight loops."
         )
     if failure.may_have_applied:
         return (

@@ -8,6 +8,10 @@ choices, per-caller target); then the SDK's manager (body limit 413, sessions, b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
 import httpx2
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend
@@ -24,8 +28,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..config import Settings
-from ..definitions.registry import known_areas
+from ..definitions.registry import ToolRegistry, known_areas
 from ..handlers.app import build_registry, create_server
+from ..shared.state import shared_state
 from .caller_gate import CallerContext, CallerGate
 from .credentials import CredentialSource, DeploymentKey, PerRequestKeys
 from .hygiene import Exposure
@@ -61,10 +66,20 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
+def tool_input_schema(registry: ToolRegistry, name: str) -> Mapping[str, Any] | None:
+    entry = registry.get(name)
+    return entry.input_schema if entry is not None else None
+
+
 def build_http_app(
     settings: Settings, http: HttpSettings, *, upstream: httpx2.AsyncBaseTransport | None = None
 ) -> Starlette:
-    server = create_server(settings, registry=build_registry(settings), transport=upstream)
+    shared = shared_state(settings, workers=http.workers)  # the rate budget and single-use state (server/shared)
+    registry = build_registry(settings)
+    server = create_server(settings, registry=registry, transport=upstream, shared=shared)
+    # The SDK checks a 2026-07-28 call's Mcp-Param-* headers against the tool's input schema; given this lookup
+    # it does not run (and serialize) a whole tools/list for every tools/call to find it.
+    server.get_tool_input_schema = partial(tool_input_schema, registry)
     server.middleware.append(CallerContext())
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
@@ -72,7 +87,10 @@ def build_http_app(
         allowed_origins=list(http.allowed_origins),
     )
     manager = StreamableHTTPSessionManager(
-        app=server, security_settings=security, max_request_body_size=http.max_body_bytes
+        app=server,
+        security_settings=security,
+        max_request_body_size=http.max_body_bytes,
+        stateless=http.legacy_sessions == "stateless",  # 2025-11-25 requests served by any worker (scale-out)
     )
     source = credential_source(settings, http)
     endpoint = HostOriginCheck(

@@ -7,6 +7,7 @@ import math
 import signal
 import sys
 from dataclasses import replace
+from socket import socket
 
 import uvicorn
 
@@ -45,11 +46,14 @@ def startup_note(settings: Settings, http: HttpSettings) -> str:
     return "\n".join(lines)
 
 
-async def serve_http(settings: Settings, http: HttpSettings) -> int:
+def mask_personal_keys() -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskPersonalKeys())
-    config = uvicorn.Config(
-        build_http_app(settings, http),
+
+
+def uvicorn_config(app: object, http: HttpSettings, **options: object) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # pyright: ignore[reportArgumentType] - an ASGI app, or (workers) a picklable factory of one
         host=http.host,
         port=http.port,
         log_config=None,
@@ -57,11 +61,23 @@ async def serve_http(settings: Settings, http: HttpSettings) -> int:
         lifespan="on",
         timeout_graceful_shutdown=math.ceil(http.shutdown_grace),
         server_header=False,
+        **options,  # pyright: ignore[reportArgumentType]
     )
+
+
+def listen_and_announce(config: uvicorn.Config, settings: Settings, http: HttpSettings, extra: str = "") -> socket:
     sock = config.bind_socket()  # bound before the note, so port 0 is reported as the port actually chosen
     sock.listen(config.backlog)  # and listening: a client reading the note can connect at once
+    note = startup_note(settings, replace(http, port=sock.getsockname()[1]))
+    print(note + (f"\n{extra}" if extra else ""), file=sys.stderr, flush=True)
+    return sock
+
+
+async def serve_http(settings: Settings, http: HttpSettings) -> int:
+    mask_personal_keys()
+    config = uvicorn_config(build_http_app(settings, http), http)
+    sock = listen_and_announce(config, settings, http)
     server = uvicorn.Server(config)
-    print(startup_note(settings, replace(http, port=sock.getsockname()[1])), file=sys.stderr, flush=True)
     # uvicorn turns SIGTERM/SIGINT into a graceful drain, then re-raises the signal to the handler it found:
     # a quiet one here, so a drained shutdown exits 0 instead of dying by the signal afterwards.
     previous = {sig: signal.signal(sig, _drained) for sig in (signal.SIGTERM, signal.SIGINT)}

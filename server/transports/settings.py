@@ -18,12 +18,14 @@ from ..config import ConfigError
 
 AuthMode = Literal["server-key", "per-request"]
 AUTH_MODES: tuple[AuthMode, ...] = ("server-key", "per-request")
+LegacySessions = Literal["stateful", "stateless"]
 DEFAULT_LISTEN = "127.0.0.1:8000"
 LOOPBACK_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")
 LOOPBACK_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_SHUTDOWN_GRACE = 10.0
 MIN_ACCESS_TOKEN_LENGTH = 32
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,11 @@ class HttpSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     """Seconds SIGTERM waits for calls in flight before closing what is left."""
+    workers: int = 1
+    """Processes serving the one listen address (``--workers``, ``POSTHOG_MCP_WORKERS``)."""
+    legacy_sessions: LegacySessions = "stateful"
+    """2025-11-25 clients: ``stateful`` sessions (sticky to one worker) or ``stateless`` (any worker serves any
+    request; no in-call elicitation or legacy GET stream), ``POSTHOG_MCP_LEGACY_SESSIONS``."""
 
     @property
     def loopback(self) -> bool:
@@ -91,9 +98,20 @@ def _bounded(env: Mapping[str, str], name: str, default: float, low: float, high
     return number
 
 
-def http_settings(listen: str | None, environ: Mapping[str, str] | None = None) -> HttpSettings:
-    """Read and check the HTTP settings; ``listen`` (the ``--listen`` flag) wins over the environment."""
+def _whole(env: Mapping[str, str], name: str, low: int, high: int) -> int:
+    number = _bounded(env, name, low, low, high)
+    if number != int(number):
+        raise ConfigError(f"{name} must be a whole number, got {number:g}.")
+    return int(number)
+
+
+def http_settings(
+    listen: str | None, environ: Mapping[str, str] | None = None, *, workers: str | None = None
+) -> HttpSettings:
+    """Read and check the HTTP settings; ``listen`` and ``workers`` (the flags) win over the environment."""
     env = os.environ if environ is None else environ
+    if workers:
+        env = {**env, "POSTHOG_MCP_WORKERS": workers}
     host, port = parse_listen(listen or env.get("POSTHOG_MCP_LISTEN") or DEFAULT_LISTEN)
     auth = (env.get("POSTHOG_MCP_AUTH") or "server-key").strip().lower()
     if auth not in AUTH_MODES:
@@ -105,6 +123,12 @@ def http_settings(listen: str | None, environ: Mapping[str, str] | None = None) 
             "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     cors = _list(env.get("POSTHOG_MCP_CORS_ORIGINS")) or ()
+    legacy = (env.get("POSTHOG_MCP_LEGACY_SESSIONS") or "stateful").strip().lower()
+    if legacy not in ("stateful", "stateless"):
+        raise ConfigError(
+            f"POSTHOG_MCP_LEGACY_SESSIONS {legacy!r} is not 'stateful' (sessions sticky to a worker) or "
+            "'stateless' (any worker answers any request)."
+        )
     settings = HttpSettings(
         host=host,
         port=port,
@@ -115,6 +139,8 @@ def http_settings(listen: str | None, environ: Mapping[str, str] | None = None) 
         cors_origins=cors,
         max_body_bytes=int(_bounded(env, "POSTHOG_MCP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 100_000_000)),
         shutdown_grace=_bounded(env, "POSTHOG_MCP_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, 0, 3600),
+        workers=_whole(env, "POSTHOG_MCP_WORKERS", 1, MAX_WORKERS),
+        legacy_sessions="stateless" if legacy == "stateless" else "stateful",
     )
     check_exposure(settings)
     return settings

@@ -60,13 +60,18 @@ def http_server(sandbox: SandboxServer, log_path: Path, *args: str, **env: str) 
         url = _wait_for_url(process, log_path)
         yield HttpServer(process, url, log_path)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, 20)
+
+
+def stop_process(process: subprocess.Popen[bytes], seconds: float) -> None:
+    """SIGTERM (a drain), then SIGKILL if it is still running after ``seconds``."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path, seconds: float = 30) -> str:

@@ -31,11 +31,21 @@ def test_listen_defaults_and_forms() -> None:
         ({"POSTHOG_MCP_ACCESS_TOKEN": "short"}, "POSTHOG_MCP_ACCESS_TOKEN"),
         ({"POSTHOG_MCP_MAX_BODY_BYTES": "lots"}, "POSTHOG_MCP_MAX_BODY_BYTES"),
         ({"POSTHOG_MCP_SHUTDOWN_GRACE": "-1"}, "POSTHOG_MCP_SHUTDOWN_GRACE"),
+        ({"POSTHOG_MCP_WORKERS": "0"}, "POSTHOG_MCP_WORKERS"),
+        ({"POSTHOG_MCP_WORKERS": "2.5"}, "POSTHOG_MCP_WORKERS"),
+        ({"POSTHOG_MCP_LEGACY_SESSIONS": "sticky"}, "POSTHOG_MCP_LEGACY_SESSIONS"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         http_settings(None, env)
+
+
+def test_workers_come_from_the_flag_or_the_environment() -> None:
+    assert http_settings(None, {}).workers == 1
+    assert http_settings(None, {"POSTHOG_MCP_WORKERS": "3"}).workers == 3
+    assert http_settings(None, {"POSTHOG_MCP_WORKERS": "3"}, workers="2").workers == 2
+    assert http_settings(None, {"POSTHOG_MCP_LEGACY_SESSIONS": "Stateless"}).legacy_sessions == "stateless"
 
 
 def test_only_a_locked_door_faces_the_network() -> None:
