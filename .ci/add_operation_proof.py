@@ -50,6 +50,7 @@ class DatasetPage(ResultsPage):
 '''
 SCHEMA_IMPORTS = (
     "from .common import ToolInput, Uuid\n",
+    "from pydantic import Field\n\n"
     "from .common import Paginated, ToolInput, Uuid\nfrom .fields import Output, ResultsPage\n",
 )
 
