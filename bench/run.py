@@ -4,24 +4,31 @@ For each run, both servers are started as subprocesses against the same local up
 driven with raw JSON-RPC lines (the handshake-era protocol, no client library in the measurement):
 
 - cold start: from spawning the process to the first ``tools/list`` answer;
-- latency: the median of ``tools/call`` round trips for the same single GET (desktop_recordings_get);
+- latency: the median and 90th percentile of ``tools/call`` round trips for the same single GET
+  (desktop_recordings_get);
 - memory: the peak resident set (VmHWM) of the server process after the calls.
 
+Runs alternate which server goes first; each run prints both side by side with the machine's load average.
 Medians over runs, then ratios (server / floor). Usage: ``python bench/run.py [--runs 7] [--calls 200]``.
 Writes bench/results.json.
+
+The package's bytecode is compiled first, as ``pip install`` does and as the floor's dependencies already are:
+with ``PYTHONDONTWRITEBYTECODE`` set (as in some shells and CI), an editable checkout would otherwise compile
+every module from source at each start, which no installed server does.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import os
 import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +37,16 @@ from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 
 HERE = Path(__file__).resolve().parent
 RECORDING = RECORDING_IDS["pricing_review"]
-TARGETS = {"floor": 1.0, "cold_start": 1.15, "call_latency": 1.1, "peak_rss": 1.2}
+TARGETS = {"cold_start": 1.10, "call_latency": 1.10, "call_p90": 1.10, "peak_rss": 1.15}
+"""Server / floor; the issue's targets are on the medians of cold start, call median and peak RSS."""
+SOURCE_PACKAGES = ("posthog_environments_mcp", "server", "tools", "schemas", "sandbox")
 
 
 @dataclass
 class Sample:
     cold_start_s: float
     call_latency_s: float
+    call_p90_s: float
     peak_rss_kb: int
 
 
@@ -103,7 +113,8 @@ async def measure(command: list[str], env: dict[str, str], calls: int) -> Sample
             )
             latencies.append(time.perf_counter() - t0)
             assert not result.get("isError"), result
-        return Sample(cold_start, statistics.median(latencies), peak_rss_kb(process.pid))
+        p90 = statistics.quantiles(latencies, n=10)[-1]
+        return Sample(cold_start, statistics.median(latencies), p90, peak_rss_kb(process.pid))
     finally:
         assert process.stdin is not None
         process.stdin.close()
@@ -118,7 +129,19 @@ def server_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "posthog_environments_mcp"]
 
 
+def compile_bytecode() -> None:
+    """Write the package's ``.pyc`` files, as an install does (see the module docstring)."""
+    root = HERE.parent
+    for package in SOURCE_PACKAGES:
+        compileall.compile_dir(root / package, quiet=1)
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
 async def bench(runs: int, calls: int) -> dict[str, Any]:
+    compile_bytecode()
     with SandboxServer() as sandbox:
         sandbox.state.set_rate_limit(10**9, 60)  # measure the servers, not PostHog's throttling
         env = {
@@ -130,34 +153,52 @@ async def bench(runs: int, calls: int) -> dict[str, Any]:
         }
         commands = {"floor": [sys.executable, str(HERE / "floor_server.py")], "server": server_command()}
         samples: dict[str, list[Sample]] = {"floor": [], "server": []}
+        loads: list[float] = []
         await measure(commands["server"], env, 5)  # warm the OS file cache for both before timing
         await measure(commands["floor"], env, 5)
+        print_run_header()
         for run in range(runs):
             order = ["floor", "server"] if run % 2 == 0 else ["server", "floor"]  # alternate to cancel drift
             for name in order:
                 samples[name].append(await measure(commands[name], env, calls))
+            loads.append(load_average())
+            print_run(run + 1, order[0], samples["floor"][-1], samples["server"][-1], loads[-1])
+    keys = [f.name for f in fields(Sample)]
     medians = {
-        name: {
-            "cold_start_s": statistics.median(s.cold_start_s for s in values),
-            "call_latency_s": statistics.median(s.call_latency_s for s in values),
-            "peak_rss_kb": statistics.median(s.peak_rss_kb for s in values),
-        }
+        name: {key: statistics.median(getattr(s, key) for s in values) for key in keys}
         for name, values in samples.items()
     }
-    ratios = {
-        "cold_start": medians["server"]["cold_start_s"] / medians["floor"]["cold_start_s"],
-        "call_latency": medians["server"]["call_latency_s"] / medians["floor"]["call_latency_s"],
-        "peak_rss": medians["server"]["peak_rss_kb"] / medians["floor"]["peak_rss_kb"],
-    }
+    ratios = {metric: medians["server"][key] / medians["floor"][key] for metric, (key, _, _) in UNITS.items()}
     return {
         "runs": runs,
         "calls_per_run": calls,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_1min": {"per_run": loads, "median": statistics.median(loads)},
         "medians": medians,
         "ratios": ratios,
-        "targets": {k: v for k, v in TARGETS.items() if k != "floor"},
+        "targets": TARGETS,
         "samples": {name: [asdict(s) for s in values] for name, values in samples.items()},
     }
+
+
+UNITS = {
+    "cold_start": ("cold_start_s", 1000, "ms"),
+    "call_latency": ("call_latency_s", 1000, "ms"),
+    "call_p90": ("call_p90_s", 1000, "ms"),
+    "peak_rss": ("peak_rss_kb", 1 / 1024, "MiB"),
+}
+
+
+def print_run_header() -> None:
+    columns = "".join(f"{metric + ' f/s':>22}" for metric in UNITS)
+    print(f"{'run':<4}{'first':<7}{columns}{'load':>7}", flush=True)
+
+
+def print_run(number: int, first: str, floor: Sample, server: Sample, load: float) -> None:
+    cells = ""
+    for key, scale, _unit in UNITS.values():
+        cells += f"{getattr(floor, key) * scale:>11.1f} /{getattr(server, key) * scale:>8.1f}"
+    print(f"{number:<4}{first:<7}{cells}{load:>7.2f}", flush=True)
 
 
 def main() -> None:
@@ -168,13 +209,9 @@ def main() -> None:
     args = parser.parse_args()
     results = asyncio.run(bench(args.runs, args.calls))
     args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nmedians over {args.runs} runs (load average {results['load_average_1min']['median']:.2f}):")
     print(f"{'metric':<14}{'floor':>12}{'server':>12}{'ratio':>8}{'target':>8}")
-    units = {
-        "cold_start": ("cold_start_s", 1000, "ms"),
-        "call_latency": ("call_latency_s", 1000, "ms"),
-        "peak_rss": ("peak_rss_kb", 1 / 1024, "MiB"),
-    }
-    for metric, (key, scale, unit) in units.items():
+    for metric, (key, scale, unit) in UNITS.items():
         floor, server = results["medians"]["floor"][key] * scale, results["medians"]["server"][key] * scale
         print(
             f"{metric:<14}{floor:>9.1f}{unit:>3}{server:>9.1f}{unit:>3}{results['ratios'][metric]:>8.2f}"
