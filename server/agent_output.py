@@ -36,14 +36,17 @@ def cut_with_notice(text: str, room: int, how: str = DEFAULT_HOW) -> str:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    text = clean_text(text)
+    """``text`` without lone surrogates or the key; ``text`` itself (no copy) when it holds neither."""
+    if has_lone_surrogate(text):
+        text = clean_text(text)
     if secret is not None and secret in text:
         text = text.replace(secret, KEY_MASK)
     return text
 
 
 def _scrub_data(data: Any, secret: str | None, text: str | None = None) -> Any:
-    """Structured content without lone surrogates or the key (it is at most a budget large: one dump).
+    """Structured content without lone surrogates or the key (it is at most a budget large: one dump); ``data``
+    itself when it holds neither.
 
     ``text`` is the data's JSON when the caller already has it (``ensure_ascii=False``, any separators: strings
     are spelled the same either way, and only strings can hold a surrogate or the key); only a cleaned or
@@ -57,6 +60,14 @@ def _scrub_data(data: Any, secret: str | None, text: str | None = None) -> Any:
     return data
 
 
+def _scrub_link(link: types.ResourceLink, secret: str | None) -> types.ResourceLink:
+    name = _scrub(link.name, secret)
+    title = _scrub(link.title, secret) if link.title is not None else None
+    if name is link.name and title is link.title:
+        return link
+    return link.model_copy(update={"name": name, "title": title})
+
+
 def finish(
     result: types.CallToolResult,
     *,
@@ -67,31 +78,30 @@ def finish(
 ) -> types.CallToolResult:
     """The result as the agent may see it (see the module docstring); texts share ``budget`` characters.
 
-    ``structured_text``: the compact JSON of the structured content, when the caller made it already."""
+    ``structured_text``: the compact JSON of the structured content, when the caller made it already; when it is
+    also a text block found clean, the structured content needs no second scan. A result that needs no change
+    is returned as it is (the common case: no copies)."""
     secret = secret if secret is not None and len(secret) >= _MIN_SECRET else None
     room = budget
     content: list[types.ContentBlock] = []
+    structured_clean = False
     for block in result.content:
         if isinstance(block, types.TextContent):
-            text = cut_with_notice(_scrub(block.text, secret), max(room, 0), how)
+            scrubbed = _scrub(block.text, secret)
+            if scrubbed is block.text and structured_text is not None and block.text == structured_text:
+                structured_clean = True  # the same characters, just scanned: no surrogate, no key
+            text = cut_with_notice(scrubbed, max(room, 0), how)
             room -= len(text)
-            content.append(block if text == block.text else block.model_copy(update={"text": text}))
+            content.append(block if text is block.text else block.model_copy(update={"text": text}))
         elif isinstance(block, types.ResourceLink):
-            content.append(
-                block.model_copy(
-                    update={
-                        "name": _scrub(block.name, secret),
-                        "title": _scrub(block.title, secret) if block.title is not None else None,
-                    }
-                )
-            )
+            content.append(_scrub_link(block, secret))
         else:
             content.append(block)
     structured: Any = result.structured_content  # pyright: ignore[reportUnknownMemberType]
-    update: dict[str, Any] = {"content": content}
-    if structured is not None:
-        update["structured_content"] = _scrub_data(structured, secret, structured_text)
-    return result.model_copy(update=update)
+    shown = structured if structured is None or structured_clean else _scrub_data(structured, secret, structured_text)
+    if shown is structured and all(new is old for new, old in zip(content, result.content, strict=True)):
+        return result
+    return result.model_copy(update={"content": content, "structured_content": shown})
 
 
 Check = Callable[[Any], object]

@@ -190,12 +190,23 @@ class PostHogHTTP:
         raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
 
     async def _attempt(self, target: Target, request: UpstreamRequest) -> UpstreamResponse:
-        async with self._limiter, self._open(target, request) as response:
-            raw = await self._read_capped(response)
+        await self._take_slot()
+        try:
+            async with self._open(target, request) as response:
+                raw = await self._read_capped(response)
+        finally:
+            self._limiter.release()
         if len(raw) <= PARSE_IN_THREAD_BYTES:
             return self._interpret(response, raw)
         # a big answer is parsed off the event loop, so other calls keep being answered meanwhile
         return await anyio.to_thread.run_sync(self._interpret, response, raw, abandon_on_cancel=True)
+
+    async def _take_slot(self) -> None:
+        """A concurrency slot: at once when one is free (no extra trip through the event loop), else the wait."""
+        try:
+            self._limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._limiter.acquire()
 
     @asynccontextmanager
     async def open_stream(self, target: Target, request: UpstreamRequest) -> AsyncGenerator[httpx2.Response]:
