@@ -3,25 +3,37 @@
 For each run, both servers are started as subprocesses against the same local upstream (the sandbox) and
 driven with raw JSON-RPC lines (the handshake-era protocol, no client library in the measurement):
 
-- cold start: from spawning the process to the first ``tools/list`` answer;
-- latency: the median of ``tools/call`` round trips for the same single GET (desktop_recordings_get);
+- cold start: from spawning the process to the first ``tools/list`` answer (one server starts while the other
+  is not running yet; which one goes first alternates between runs);
+- latency: the median and 90th percentile of ``tools/call`` round trips for the same single GET
+  (desktop_recordings_get). The two servers are called in turn, one call each, so a burst of load from
+  elsewhere on a shared machine hits both alike;
+- CPU: the server process's user + system CPU time per call (``/proc/<pid>/stat``), which other load on the
+  machine barely changes;
 - memory: the peak resident set (VmHWM) of the server process after the calls.
 
-Medians over runs, then ratios (server / floor). Usage: ``python bench/run.py [--runs 7] [--calls 200]``.
-Writes bench/results.json.
+Each run prints both side by side with the machine's load average. Medians over runs, then ratios (server /
+floor). Usage: ``python bench/run.py [--runs 7] [--calls 200]``. Writes bench/results.json.
+
+The package's bytecode is compiled first, as ``pip install`` does and as the floor's dependencies already are:
+with ``PYTHONDONTWRITEBYTECODE`` set (as in some shells and CI), an editable checkout would otherwise compile
+every module from source at each start, which no installed server does.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import os
 import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +42,27 @@ from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 
 HERE = Path(__file__).resolve().parent
 RECORDING = RECORDING_IDS["pricing_review"]
-TARGETS = {"floor": 1.0, "cold_start": 1.15, "call_latency": 1.1, "peak_rss": 1.2}
+NAMES = ("floor", "server")
+TARGETS = {"cold_start": 1.10, "call_latency": 1.10, "call_p90": 1.10, "cpu_per_call": 1.10, "peak_rss": 1.15}
+"""Server / floor. The issue's targets are on the medians of cold start, call median and peak RSS; p90 and CPU
+per call are held to the latency target for information."""
+SOURCE_PACKAGES = ("posthog_environments_mcp", "server", "tools", "schemas", "sandbox")
+UNITS = {
+    "cold_start": ("cold_start_s", 1000, "ms"),
+    "call_latency": ("call_latency_s", 1000, "ms"),
+    "call_p90": ("call_p90_s", 1000, "ms"),
+    "cpu_per_call": ("cpu_per_call_s", 1000, "ms"),
+    "peak_rss": ("peak_rss_kb", 1 / 1024, "MiB"),
+}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
 class Sample:
     cold_start_s: float
     call_latency_s: float
+    call_p90_s: float
+    cpu_per_call_s: float
     peak_rss_kb: int
 
 
@@ -68,6 +94,24 @@ class RawStdioClient:
         await self.process.stdin.drain()
 
 
+@dataclass
+class Running:
+    """One started server: its client, its cold start and its call round trips."""
+
+    process: asyncio.subprocess.Process
+    client: RawStdioClient
+    cold_start_s: float
+    latencies: list[float]
+
+    async def call(self) -> None:
+        started = time.perf_counter()
+        result = await self.client.request(
+            "tools/call", {"name": "desktop_recordings_get", "arguments": {"id": RECORDING}}
+        )
+        self.latencies.append(time.perf_counter() - started)
+        assert not result.get("isError"), result
+
+
 def peak_rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -75,8 +119,15 @@ def peak_rss_kb(pid: int) -> int:
     return 0
 
 
-async def measure(command: list[str], env: dict[str, str], calls: int) -> Sample:
-    started = time.perf_counter()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(after_name[11]) + int(after_name[12])) / CLOCK_TICKS  # fields 14 and 15 of proc(5)
+
+
+@asynccontextmanager
+async def started(command: list[str], env: dict[str, str], stop_within: float = 5) -> AsyncIterator[Running]:
+    began = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         *command,
         stdin=asyncio.subprocess.PIPE,
@@ -93,24 +144,41 @@ async def measure(command: list[str], env: dict[str, str], calls: int) -> Sample
         )
         await client.notify("notifications/initialized")
         tools = await client.request("tools/list", {})
-        cold_start = time.perf_counter() - started
         assert any(t["name"] == "desktop_recordings_get" for t in tools["tools"])
-        latencies: list[float] = []
-        for _ in range(calls):
-            t0 = time.perf_counter()
-            result = await client.request(
-                "tools/call", {"name": "desktop_recordings_get", "arguments": {"id": RECORDING}}
-            )
-            latencies.append(time.perf_counter() - t0)
-            assert not result.get("isError"), result
-        return Sample(cold_start, statistics.median(latencies), peak_rss_kb(process.pid))
+        yield Running(process, client, time.perf_counter() - began, [])
     finally:
         assert process.stdin is not None
         process.stdin.close()
         try:
-            await asyncio.wait_for(process.wait(), 5)
+            await asyncio.wait_for(process.wait(), stop_within)
         except TimeoutError:
             process.kill()
+
+
+async def measure_pair(
+    commands: dict[str, list[str]], env: dict[str, str], calls: int, first: str
+) -> dict[str, Sample]:
+    """Start both (``first`` first), then call them in turn; a sample per server."""
+    order = [first, *(name for name in NAMES if name != first)]
+    async with AsyncExitStack() as stack:
+        running = {name: await stack.enter_async_context(started(commands[name], env)) for name in order}
+        for name in order:  # the first call loads what a server loads lazily: not part of the median
+            await running[name].call()
+            running[name].latencies.clear()
+        cpu_before = {name: cpu_seconds(run.process.pid) for name, run in running.items()}
+        for _ in range(calls):
+            for name in order:
+                await running[name].call()
+        samples: dict[str, Sample] = {}
+        for name, run in running.items():
+            samples[name] = Sample(
+                cold_start_s=run.cold_start_s,
+                call_latency_s=statistics.median(run.latencies),
+                call_p90_s=statistics.quantiles(run.latencies, n=10)[-1],
+                cpu_per_call_s=(cpu_seconds(run.process.pid) - cpu_before[name]) / calls,
+                peak_rss_kb=peak_rss_kb(run.process.pid),
+            )
+        return samples
 
 
 def server_command() -> list[str]:
@@ -118,7 +186,15 @@ def server_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "posthog_environments_mcp"]
 
 
+def compile_bytecode() -> None:
+    """Write the package's ``.pyc`` files, as an install does (see the module docstring)."""
+    root = HERE.parent
+    for package in SOURCE_PACKAGES:
+        compileall.compile_dir(root / package, quiet=1)
+
+
 async def bench(runs: int, calls: int) -> dict[str, Any]:
+    compile_bytecode()
     with SandboxServer() as sandbox:
         sandbox.state.set_rate_limit(10**9, 60)  # measure the servers, not PostHog's throttling
         env = {
@@ -129,35 +205,53 @@ async def bench(runs: int, calls: int) -> dict[str, Any]:
             "POSTHOG_MCP_LOG_LEVEL": "WARNING",
         }
         commands = {"floor": [sys.executable, str(HERE / "floor_server.py")], "server": server_command()}
-        samples: dict[str, list[Sample]] = {"floor": [], "server": []}
-        await measure(commands["server"], env, 5)  # warm the OS file cache for both before timing
-        await measure(commands["floor"], env, 5)
+        samples: dict[str, list[Sample]] = {name: [] for name in NAMES}
+        loads: list[float] = []
+        await measure_pair(commands, env, 5, "server")  # warm the OS file cache for both before timing
+        print_run_header()
         for run in range(runs):
-            order = ["floor", "server"] if run % 2 == 0 else ["server", "floor"]  # alternate to cancel drift
-            for name in order:
-                samples[name].append(await measure(commands[name], env, calls))
+            first = NAMES[run % 2]  # alternate which starts first, to cancel drift
+            pair = await measure_pair(commands, env, calls, first)
+            for name in NAMES:
+                samples[name].append(pair[name])
+            loads.append(os.getloadavg()[0])
+            print_run(run + 1, first, pair["floor"], pair["server"], loads[-1])
+    keys = [f.name for f in fields(Sample)]
     medians = {
-        name: {
-            "cold_start_s": statistics.median(s.cold_start_s for s in values),
-            "call_latency_s": statistics.median(s.call_latency_s for s in values),
-            "peak_rss_kb": statistics.median(s.peak_rss_kb for s in values),
-        }
+        name: {key: statistics.median(getattr(s, key) for s in values) for key in keys}
         for name, values in samples.items()
     }
-    ratios = {
-        "cold_start": medians["server"]["cold_start_s"] / medians["floor"]["cold_start_s"],
-        "call_latency": medians["server"]["call_latency_s"] / medians["floor"]["call_latency_s"],
-        "peak_rss": medians["server"]["peak_rss_kb"] / medians["floor"]["peak_rss_kb"],
+    ratios = {metric: medians["server"][key] / medians["floor"][key] for metric, (key, _, _) in UNITS.items()}
+    per_run = {  # the same ratio taken within each run, then the median: less favoured by one lucky run
+        metric: statistics.median(
+            getattr(server, key) / getattr(floor, key)
+            for floor, server in zip(samples["floor"], samples["server"], strict=True)
+        )
+        for metric, (key, _, _) in UNITS.items()
     }
     return {
         "runs": runs,
         "calls_per_run": calls,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_1min": {"per_run": loads, "median": statistics.median(loads)},
         "medians": medians,
         "ratios": ratios,
-        "targets": {k: v for k, v in TARGETS.items() if k != "floor"},
+        "median_of_per_run_ratios": per_run,
+        "targets": TARGETS,
         "samples": {name: [asdict(s) for s in values] for name, values in samples.items()},
     }
+
+
+def print_run_header() -> None:
+    columns = "".join(f"{metric + ' floor/server':>26}" for metric in UNITS)
+    print(f"{'run':<4}{'first':<7}{columns}{'load':>7}", flush=True)
+
+
+def print_run(number: int, first: str, floor: Sample, server: Sample, load: float) -> None:
+    cells = ""
+    for key, scale, _unit in UNITS.values():
+        cells += f"{getattr(floor, key) * scale:>15.2f} /{getattr(server, key) * scale:>9.2f}"
+    print(f"{number:<4}{first:<7}{cells}{load:>7.2f}", flush=True)
 
 
 def main() -> None:
@@ -168,17 +262,15 @@ def main() -> None:
     args = parser.parse_args()
     results = asyncio.run(bench(args.runs, args.calls))
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"{'metric':<14}{'floor':>12}{'server':>12}{'ratio':>8}{'target':>8}")
-    units = {
-        "cold_start": ("cold_start_s", 1000, "ms"),
-        "call_latency": ("call_latency_s", 1000, "ms"),
-        "peak_rss": ("peak_rss_kb", 1 / 1024, "MiB"),
-    }
-    for metric, (key, scale, unit) in units.items():
+    print(
+        f"\nmedians over {args.runs} runs (1-minute load average, median: {results['load_average_1min']['median']:.2f})"
+    )
+    print(f"{'metric':<14}{'floor':>12}{'server':>12}{'ratio':>8}{'per run':>9}{'target':>8}")
+    for metric, (key, scale, unit) in UNITS.items():
         floor, server = results["medians"]["floor"][key] * scale, results["medians"]["server"][key] * scale
         print(
-            f"{metric:<14}{floor:>9.1f}{unit:>3}{server:>9.1f}{unit:>3}{results['ratios'][metric]:>8.2f}"
-            f"{TARGETS[metric]:>8.2f}"
+            f"{metric:<14}{floor:>9.2f}{unit:>3}{server:>9.2f}{unit:>3}{results['ratios'][metric]:>8.2f}"
+            f"{results['median_of_per_run_ratios'][metric]:>9.2f}{TARGETS[metric]:>8.2f}"
         )
 
 

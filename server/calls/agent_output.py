@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import mcp_types as types
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
 
 from ..logs import one_line
 from ..posthog.json_text import clean_data, clean_text, has_lone_surrogate
@@ -39,15 +36,22 @@ def cut_with_notice(text: str, room: int, how: str = DEFAULT_HOW) -> str:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    text = clean_text(text)
+    """``text`` without lone surrogates or the key; ``text`` itself (no copy) when it holds neither."""
+    if has_lone_surrogate(text):
+        text = clean_text(text)
     if secret is not None and secret in text:
         text = text.replace(secret, KEY_MASK)
     return text
 
 
-def _scrub_data(data: Any, secret: str | None) -> Any:
-    """Structured content without lone surrogates or the key (it is at most a budget large: one dump)."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=True)
+def _scrub_data(data: Any, secret: str | None, text: str | None = None) -> Any:
+    """Structured content without lone surrogates or the key (it is at most a budget large: one dump); ``data``
+    itself when it holds neither.
+
+    ``text`` is the data's JSON when the caller already has it (``ensure_ascii=False``, any separators: strings
+    are spelled the same either way, and only strings can hold a surrogate or the key); only a cleaned or
+    redacted result costs another dump."""
+    text = text if text is not None else json.dumps(data, ensure_ascii=False, allow_nan=True)
     if has_lone_surrogate(text):
         data = clean_data(data)
         text = json.dumps(data, ensure_ascii=False, allow_nan=True)
@@ -56,72 +60,146 @@ def _scrub_data(data: Any, secret: str | None) -> Any:
     return data
 
 
+def _scrub_link(link: types.ResourceLink, secret: str | None) -> types.ResourceLink:
+    name = _scrub(link.name, secret)
+    title = _scrub(link.title, secret) if link.title is not None else None
+    if name is link.name and title is link.title:
+        return link
+    return link.model_copy(update={"name": name, "title": title})
+
+
 def finish(
-    result: types.CallToolResult, *, secret: str | None, budget: int, how: str = DEFAULT_HOW
+    result: types.CallToolResult,
+    *,
+    secret: str | None,
+    budget: int,
+    how: str = DEFAULT_HOW,
+    structured_text: str | None = None,
 ) -> types.CallToolResult:
-    """The result as the agent may see it (see the module docstring); texts share ``budget`` characters."""
+    """The result as the agent may see it (see the module docstring); texts share ``budget`` characters.
+
+    ``structured_text``: the compact JSON of the structured content, when the caller made it already; when it is
+    also a text block found clean, the structured content needs no second scan. A result that needs no change
+    is returned as it is (the common case: no copies)."""
     secret = secret if secret is not None and len(secret) >= _MIN_SECRET else None
     room = budget
     content: list[types.ContentBlock] = []
+    structured_clean = False
     for block in result.content:
         if isinstance(block, types.TextContent):
-            text = cut_with_notice(_scrub(block.text, secret), max(room, 0), how)
+            scrubbed = _scrub(block.text, secret)
+            if scrubbed is block.text and structured_text is not None and block.text == structured_text:
+                structured_clean = True  # the same characters, just scanned: no surrogate, no key
+            text = cut_with_notice(scrubbed, max(room, 0), how)
             room -= len(text)
-            content.append(block.model_copy(update={"text": text}))
+            content.append(block if text is block.text else block.model_copy(update={"text": text}))
         elif isinstance(block, types.ResourceLink):
-            content.append(
-                block.model_copy(
-                    update={
-                        "name": _scrub(block.name, secret),
-                        "title": _scrub(block.title, secret) if block.title is not None else None,
-                    }
-                )
-            )
+            content.append(_scrub_link(block, secret))
         else:
             content.append(block)
     structured: Any = result.structured_content  # pyright: ignore[reportUnknownMemberType]
-    update: dict[str, Any] = {"content": content}
-    if structured is not None:
-        update["structured_content"] = _scrub_data(structured, secret)
-    return result.model_copy(update=update)
+    shown = structured if structured is None or structured_clean else _scrub_data(structured, secret, structured_text)
+    if shown is structured and all(new is old for new, old in zip(content, result.content, strict=True)):
+        return result
+    return result.model_copy(update={"content": content, "structured_content": shown})
+
+
+Check = Callable[[Any], object]
+"""A compiled schema: returns when the data is valid, raises ``ValueError`` (with a message) when it is not."""
+
+_SAME_IN_EVERY_DRAFT = frozenset(
+    {"type", "properties", "required", "anyOf", "items", "additionalProperties", "minLength", "maxLength"}
+)
+"""Keywords that mean the same in draft-07 (what ``fastjsonschema`` implements) as in 2020-12 (what clients use),
+here and in ``jsonschema``; ``items`` only as one schema."""
+_ANNOTATIONS = frozenset({"description", "title", "examples", "default", "format"})
+"""Dropped before compiling: they never decide validity (formats are not asserted, and ``default`` would make
+``fastjsonschema`` fill the data in)."""
+
+
+def _compilable(schema: Any) -> dict[str, Any] | None:
+    """A copy of ``schema`` without annotations, if it only uses ``_SAME_IN_EVERY_DRAFT``; else None."""
+    if not isinstance(schema, dict):
+        return None
+    node = cast(dict[str, Any], schema)
+    kept: dict[str, Any] = {}
+    for keyword, value in node.items():
+        if keyword in _ANNOTATIONS:
+            continue
+        if keyword not in _SAME_IN_EVERY_DRAFT:
+            return None
+        if keyword == "properties":
+            properties = {name: _compilable(sub) for name, sub in cast(dict[str, Any], value).items()}
+            if any(sub is None for sub in properties.values()):
+                return None
+            value = properties
+        elif keyword == "anyOf":
+            branches = [_compilable(sub) for sub in cast(list[Any], value)]
+            if any(sub is None for sub in branches):
+                return None
+            value = branches
+        elif keyword == "items" or (keyword == "additionalProperties" and not isinstance(value, bool)):
+            value = _compilable(value)
+            if value is None:
+                return None
+        kept[keyword] = value
+    return kept
+
+
+def _compile(schema: dict[str, Any]) -> Check:
+    """The fastest exact check for ``schema``: ``fastjsonschema``'s generated code (microseconds) when the schema
+    only uses keywords that mean the same in its draft, else ``jsonschema`` itself. Imported on first use."""
+    plain = _compilable(schema)
+    if plain is not None:
+        import fastjsonschema
+
+        return fastjsonschema.compile(plain, use_formats=False)
+    from jsonschema import Draft202012Validator, ValidationError
+    from jsonschema.protocols import Validator
+
+    validator = cast(Validator, Draft202012Validator(schema))  # the protocol is fully typed, the class is not
+
+    def check(data: Any) -> None:
+        error = next(iter(validator.iter_errors(data)), None)
+        if error is not None:
+            where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+            raise ValueError(f"{where}: {error.validator}") from ValidationError(error.message)
+
+    return check
 
 
 class OutputSchemas:
     """Checks structured content against each tool's published output schema, as strict clients do; a mismatch
-    is logged once per tool and the content is then sent as text only."""
+    is logged once per tool and the content is then sent as text only.
+
+    Each tool's check is compiled once, on its first result (``_compile``): the same verdict as ``jsonschema``
+    (what clients validate with; tests/server/test_output_schema_check.py compares them on every published schema)
+    in a few microseconds instead of hundreds, and neither library is loaded at start-up."""
 
     def __init__(self) -> None:
-        self._validators: dict[str, Validator | None] = {}
+        self._checks: dict[str, Check | None] = {}
         self._reported: set[str] = set()
 
-    def _validator(self, tool: types.Tool) -> Validator | None:
-        if tool.name not in self._validators:
+    def _check(self, tool: types.Tool) -> Check | None:
+        if tool.name not in self._checks:
             schema = tool.output_schema
-            validator: Validator | None = None
-            if schema is not None:
-                try:
-                    cls = validator_for(schema, default=Draft202012Validator)
-                    validator = cls(schema)
-                except SchemaError:  # pragma: no cover - the manifest test checks every published schema
-                    validator = None
-            self._validators[tool.name] = validator
-        return self._validators[tool.name]
+            self._checks[tool.name] = _compile(schema) if schema is not None else None
+        return self._checks[tool.name]
 
     def accepts(self, tool: types.Tool, data: Any) -> bool:
-        validator = self._validator(tool)
-        if validator is None:
+        check = self._check(tool)
+        if check is None:
             return tool.output_schema is None
-        error = next(iter(validator.iter_errors(data)), None)
-        if error is None:
-            return True
-        if tool.name not in self._reported:
-            self._reported.add(tool.name)
-            where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-            logger.warning(
-                "%s: PostHog's answer does not match the published output schema at %s (%s); sending it as text "
-                "only, without structuredContent (logged once per tool)",
-                tool.name,
-                one_line(where)[:120],
-                one_line(error.validator if isinstance(error.validator, str) else "schema")[:40],
-            )
-        return False
+        try:
+            check(data)
+        except ValueError as error:  # fastjsonschema's JsonSchemaValueException is one
+            if tool.name not in self._reported:
+                self._reported.add(tool.name)
+                logger.warning(
+                    "%s: PostHog's answer does not match the published output schema (%s); sending it as text "
+                    "only, without structuredContent (logged once per tool)",
+                    tool.name,
+                    one_line(str(error))[:160],
+                )
+            return False
+        return True

@@ -2,8 +2,9 @@
 
 Nothing is sent unless the arguments validate. Every failure becomes an ``isError`` result carrying what the
 agent needs to recover; nothing here raises into the MCP layer. Fitting a big answer to the budget runs in a
-worker thread within the call's deadline (the event loop keeps serving other calls, and cancellation works);
-every result passes ``agent_output.finish`` on its way out.
+worker thread within the call's deadline (the event loop keeps serving other calls, and cancellation works); a
+small one is fitted in place, which costs less than the hop to a thread. Every result passes
+``agent_output.finish`` on its way out, reusing the one serialisation the fitting made.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import anyio
 import anyio.to_thread
@@ -30,7 +31,7 @@ from ..resources.render import link_name
 from ..resources.resource_uris import InvalidId, conversation_uri, recording_uri
 from .agent_output import OutputSchemas, finish
 from .conversation_turn import ConversationTurn, read_turn
-from .result_budget import compact_json, fit_to_budget
+from .result_budget import Fitted, at_most, compact_json, fit, fit_whole
 from .validation import format_validation_error
 
 logger = logging.getLogger("posthog_environments_mcp.executor")
@@ -39,6 +40,9 @@ Progress = Callable[[float, str | None], Awaitable[None]]
 MAX_LINKS = 25
 _MIN_FIT_SECONDS = 1.0
 """Time fitting a result may always take, even when PostHog used up most of the call's deadline."""
+INLINE_FIT_CHARS = 65_536
+"""Data up to this size that fits the budget as it is is passed on from the event loop (one dump, well under a
+millisecond, cheaper than the hop to a thread); everything else is fitted in a worker thread."""
 _HOW_ERROR = "The rest of this error is not shown; narrow the request or shorten the arguments."
 _HOW_TURN = "Read the whole conversation with conversations_get."
 
@@ -56,6 +60,13 @@ def _off_schema_note(tool: str, status: int) -> types.TextContent:
 
 def error_result(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
+
+
+class Shown(NamedTuple):
+    """A result with structured content, and that content's compact JSON (made once, while fitting)."""
+
+    result: types.CallToolResult
+    structured_text: str
 
 
 class PreparedCall:
@@ -103,8 +114,11 @@ class ToolExecutor:
     ) -> types.CallToolResult:
         """One tool call; whatever happens, the agent gets a result within the budget, free of the key."""
         started = time.monotonic()
+        structured_text: str | None = None
         try:
             result = await self._call(entry, arguments, target, progress, started)
+            if isinstance(result, Shown):
+                result, structured_text = result
         except Exception:  # a defect must cost one call, never the session
             logger.exception("%s failed unexpectedly", entry.tool.name)
             result = error_result(
@@ -113,7 +127,9 @@ class ToolExecutor:
             )
         secret = target.api_key.get_secret_value() if target.api_key is not None else None
         how = _HOW_TURN if entry.operation.response == "event_stream" else _HOW_ERROR
-        return finish(result, secret=secret, budget=self._settings.result_budget_chars, how=how)
+        return finish(
+            result, secret=secret, budget=self._settings.result_budget_chars, how=how, structured_text=structured_text
+        )
 
     async def _call(
         self,
@@ -122,7 +138,7 @@ class ToolExecutor:
         target: Target,
         progress: Progress,
         started: float,
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | Shown:
         operation = entry.operation
         try:
             parsed = operation.input_model.model_validate(arguments or {})
@@ -156,63 +172,67 @@ class ToolExecutor:
         data: Any = response.data
         if operation.wraps_list_as and isinstance(data, list):
             data = {operation.wraps_list_as: cast(list[Any], data)}
-        return await self._success(entry, call, data, status=response.status, started=started)
+        small = response.size <= INLINE_FIT_CHARS  # parsed from a short body: sized without walking it
+        return await self._success(entry, call, data, status=response.status, started=started, small=small)
 
     async def _fit(
-        self, call: PreparedCall, data: Any, started: float, budget: int | None = None
-    ) -> tuple[Any, list[str]] | None:
-        """``fit_to_budget`` in a worker thread within what is left of the call's deadline; None when it ran out.
+        self, call: PreparedCall, data: Any, started: float, budget: int | None = None, *, small: bool = False
+    ) -> Fitted | None:
+        """``result_budget.fit`` within what is left of the call's deadline; None when it ran out.
 
-        A cancelled call abandons the thread at once; the thread's work is bounded (see ``result_budget``)."""
-        fit = functools.partial(
-            fit_to_budget,
-            data,
-            budget or self._settings.result_budget_chars,
-            offset=call.offset,
-            pageable="offset" in call.operation.input_model.model_fields,
+        Small data (``small``: parsed from a body of at most ``INLINE_FIT_CHARS`` bytes, else walked to see) that
+        fits as it is is passed on at once; anything else is fitted in a worker thread, which a cancelled call
+        abandons at once (the thread's work is bounded too, see ``result_budget``)."""
+        budget = budget or self._settings.result_budget_chars
+        if small or at_most(data, min(budget, INLINE_FIT_CHARS)):
+            whole = fit_whole(data, budget)
+            if whole is not None:
+                return whole
+        fitting = functools.partial(
+            fit, data, budget, offset=call.offset, pageable="offset" in call.operation.input_model.model_fields
         )
         left = max(self._settings.call_timeout - (time.monotonic() - started), _MIN_FIT_SECONDS)
         with anyio.move_on_after(left):
-            return await anyio.to_thread.run_sync(fit, abandon_on_cancel=True)
+            return await anyio.to_thread.run_sync(fitting, abandon_on_cancel=True)
         return None
 
     async def _success(
-        self, entry: ToolEntry, call: PreparedCall, data: Any, *, status: int, started: float
-    ) -> types.CallToolResult:
-        fitted_and_notes = await self._fit(call, data, started)
-        if fitted_and_notes is not None and not self._matches_schema(entry, fitted_and_notes[0]):
+        self, entry: ToolEntry, call: PreparedCall, data: Any, *, status: int, started: float, small: bool = False
+    ) -> types.CallToolResult | Shown:
+        fitted = await self._fit(call, data, started, small=small)
+        if fitted is not None and not self._matches_schema(entry, fitted.data):
             off_schema = _off_schema_note(call.operation.name, status)
             room = self._settings.result_budget_chars - len(off_schema.text)
-            fitted_and_notes = await self._fit(call, data, started, budget=room)  # the note must fit as well
-            if fitted_and_notes is not None:
-                return types.CallToolResult(
-                    content=[off_schema, *self._shown(call, *fitted_and_notes, status)], is_error=True
-                )
-        if fitted_and_notes is None:
+            fitted = await self._fit(call, data, started, budget=room, small=small)  # the note must fit as well
+            if fitted is not None:
+                return types.CallToolResult(content=[off_schema, *self._shown(call, fitted, status)], is_error=True)
+        if fitted is None:
             return error_result(
                 f"{call.operation.name}: PostHog answered {status}, but its answer is too large to cut to size "
                 f"within the {self._settings.call_timeout:g} s deadline. Next step: narrow the request (filters, a "
                 "smaller limit, or one object by id)."
             )
-        fitted, notes = fitted_and_notes
-        return types.CallToolResult(
-            content=self._shown(call, fitted, notes, status),
-            structured_content=fitted if isinstance(fitted, dict) else None,
-        )
+        content = self._shown(call, fitted, status)
+        shown: Any = fitted.data
+        if not isinstance(shown, dict):
+            return types.CallToolResult(content=content)
+        structured = cast(dict[str, Any], shown)
+        return Shown(types.CallToolResult(content=content, structured_content=structured), fitted.text)
 
     def _matches_schema(self, entry: ToolEntry, fitted: Any) -> bool:
         if entry.tool.output_schema is None:
             return True
         return isinstance(fitted, dict) and self._schemas.accepts(entry.tool, fitted)
 
-    def _shown(self, call: PreparedCall, fitted: Any, notes: list[str], status: int) -> list[types.ContentBlock]:
+    def _shown(self, call: PreparedCall, fitted: Fitted, status: int) -> list[types.ContentBlock]:
         """The data as compact JSON, the notes on what was cut, and links to the resources it names."""
-        content: list[types.ContentBlock] = [types.TextContent(text=compact_json(fitted))]
+        content: list[types.ContentBlock] = [types.TextContent(text=fitted.text)]
+        notes = fitted.notes
         if status == 202:
             notes.insert(0, "PostHog is still computing this (HTTP 202): call again shortly for the final result.")
         if notes:
             content.append(types.TextContent(text="Note: " + " ".join(notes)))
-        content.extend(self._links(call.operation, call.project_id, fitted))
+        content.extend(self._links(call.operation, call.project_id, fitted.data))
         return content
 
     @staticmethod
@@ -253,7 +273,7 @@ class ToolExecutor:
 
     async def _converse(
         self, entry: ToolEntry, call: PreparedCall, target: Target, progress: Progress, started: float
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | Shown:
         """Start or continue a PostHog AI conversation and wait for its answer, reporting progress."""
         conversation_id = str(call.body.get("conversation") or uuid.uuid4())
         trace_id = str(call.body.get("trace_id") or uuid.uuid4())
@@ -286,9 +306,9 @@ class ToolExecutor:
         )
         summary = turn.summary("failed" if status == "failed" else "interrupted")
         room = max(self._settings.result_budget_chars - len(head) - 200, self._settings.result_budget_chars // 2)
-        fitted_and_notes = await self._fit(call, summary, started, budget=room)
-        if fitted_and_notes is None:
+        fitted = await self._fit(call, summary, started, budget=room)
+        if fitted is None:
             return error_result(head + "What arrived is too large to show here; read it with conversations_get.")
-        fitted, notes = fitted_and_notes
+        notes = fitted.notes
         note = (" (cut: " + " ".join(notes) + " Read the whole conversation with conversations_get.)") if notes else ""
-        return error_result(f"{head}What arrived{note}:\n{compact_json(fitted)}")
+        return error_result(f"{head}What arrived{note}:\n{fitted.text}")

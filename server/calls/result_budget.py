@@ -16,7 +16,7 @@ budget could show is emptied), so the finer, repeated cuts only ever see a few t
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 _MAX_ROUNDS = 64
 _NOTE_ROOM = 600
@@ -36,6 +36,25 @@ Path = tuple[str | int, ...]
 
 def compact_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class Fitted(NamedTuple):
+    data: Any
+    notes: list[str]
+    text: str
+    """``compact_json(data)``, kept from the fitting so a result is serialised once."""
+
+
+def at_most(data: Any, chars: int) -> bool:
+    """Whether ``data`` is about ``chars`` characters of JSON or less (escapes not counted); reads at most that much."""
+    return _size_at_least(data, chars) <= chars
+
+
+def fit_whole(data: Any, budget: int) -> Fitted | None:
+    """``data`` as it is, when its compact JSON fits ``budget``; None otherwise. One dump: only for data known to
+    be small (a short body from PostHog), where the dump costs less than ``fit``'s bounded sizing walk."""
+    text = compact_json(data)
+    return Fitted(data, [], text) if len(text) <= budget else None
 
 
 def _largest_node(node: Any, path: Path = ()) -> tuple[Path, int] | None:
@@ -93,10 +112,18 @@ def fit_to_budget(
     The data and the joined notes together stay within ``budget`` with room for a short note of the caller's.
     ``pageable`` says whether the tool takes ``offset``/``limit`` (``None``: a page with a ``next`` link does).
     """
+    fitted = fit(original, budget, offset=offset, pageable=pageable)
+    return fitted.data, fitted.notes
+
+
+def fit(original: Any, budget: int, *, offset: int | None = None, pageable: bool | None = None) -> Fitted:
+    """``fit_to_budget``, with the compact JSON of the data it returns (data that fits is dumped only once)."""
     over_prune = 2 * _PRUNE_FACTOR * budget
     at_least = _size_at_least(original, over_prune)  # never a full walk of a huge value
-    if at_least <= budget and len(compact_json(original)) <= budget:
-        return original, []
+    if at_least <= budget:
+        text = compact_json(original)
+        if len(text) <= budget:
+            return Fitted(original, [], text)
     cuts: dict[Path, int] = {}
     results = _results(original)
     page_size = len(results) if results is not None else None
@@ -111,10 +138,11 @@ def fit_to_budget(
         _shrink_everywhere(holder, target, cuts)
     if len(compact_json(holder[0])) > target:
         holder[0] = type(holder[0])()
-        return holder[0], [
+        note = (
             "The result is too large to show even in part (too many fields). Narrow the request, e.g. with "
             "filters or a smaller limit."
-        ]
+        )
+        return Fitted(holder[0], [note], compact_json(holder[0]))
     notes: list[str] = []
     kept = _results(holder[0])
     if page_size is not None and kept is not None and len(kept) < page_size:
@@ -122,7 +150,7 @@ def fit_to_budget(
         can_page = pageable if pageable is not None else "next" in holder[0]
         notes.append(_page_note(len(kept), page_size, offset, can_page))
     notes.extend(_cut_notes(holder, cuts))
-    return holder[0], _bounded(notes, budget - target - _EXECUTOR_NOTE_ROOM)
+    return Fitted(holder[0], _bounded(notes, budget - target - _EXECUTOR_NOTE_ROOM), compact_json(holder[0]))
 
 
 def _size_at_least(node: Any, cap: int) -> int:

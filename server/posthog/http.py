@@ -20,8 +20,6 @@ from urllib.parse import quote, urljoin, urlsplit
 import anyio
 import anyio.to_thread
 import httpx2
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_before_delay
-from tenacity.wait import wait_base, wait_random_exponential
 
 from .. import SERVER_NAME, __version__
 from ..config import Settings
@@ -79,6 +77,8 @@ class UpstreamResponse:
     data: Any
     """Parsed JSON, or None for an empty body (204)."""
     attempts: int
+    size: int = 0
+    """Bytes of the body as received (how much work shaping ``data`` can take, without walking it)."""
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -94,20 +94,6 @@ def _retry_after_header(response: httpx2.Response) -> float | None:
         return max(0.0, float(raw))
     except ValueError:
         return None  # an HTTP date: rare from PostHog; fall back to the body's hint or backoff
-
-
-class _WaitForHint(wait_base):
-    """Wait as long as PostHog asked (Retry-After, else its detail), otherwise exponential backoff with jitter."""
-
-    def __init__(self) -> None:
-        self._backoff = wait_random_exponential(multiplier=0.5, max=8)
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        if isinstance(error, UpstreamFailure) and error.retry_after is not None:
-            return error.retry_after
-        return self._backoff(retry_state)
 
 
 def _is_retryable(error: BaseException, retry_safe: bool) -> bool:
@@ -174,7 +160,7 @@ class PostHogHTTP:
                         raise
                     response, attempts = await self._retry(target, request, first)
             status = response.status
-            return UpstreamResponse(response.status, response.data, attempts)
+            return UpstreamResponse(response.status, response.data, attempts, response.size)
         except UpstreamFailure as failure:
             failure.attempts = max(failure.attempts, attempts)
             failure.retry_safe = request.retry_safe
@@ -195,8 +181,15 @@ class PostHogHTTP:
         self, target: Target, request: UpstreamRequest, first: UpstreamFailure
     ) -> tuple[UpstreamResponse, int]:
         """Attempts after a retryable first failure, paced by tenacity; the first failure sets the first wait."""
+        from .retry_policy import retrying  # tenacity loads on the first retry, not at start-up
+
         attempts = 0
-        async for attempt in self._retrying(request.retry_safe):
+        policy = retrying(
+            self._settings.max_retries,
+            self._settings.retry_max_wait,
+            lambda error: _is_retryable(error, request.retry_safe),
+        )
+        async for attempt in policy:
             with attempt:
                 attempts += 1
                 if attempts == 1:  # replay the first failure so tenacity waits and counts as if it ran it
@@ -208,24 +201,26 @@ class PostHogHTTP:
                     raise
         raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
 
-    def _retrying(self, retry_safe: bool) -> AsyncRetrying:
-        return AsyncRetrying(
-            stop=stop_after_attempt(self._settings.max_retries + 1) | stop_before_delay(self._settings.retry_max_wait),
-            wait=_WaitForHint(),
-            retry=retry_if_exception(lambda error: _is_retryable(error, retry_safe)),
-            sleep=anyio.sleep,
-            reraise=True,
-        )
-
     async def _attempt(self, target: Target, request: UpstreamRequest) -> UpstreamResponse:
         if self._budget is not None:  # rate budget hook (scale-out): waits for room or raises "budget"
             await self._budget.acquire(target, request.method, request.template)
-        async with self._limiter, self._open(target, request) as response:
-            raw = await self._read_capped(response)
+        await self._take_slot()
+        try:
+            async with self._open(target, request) as response:
+                raw = await self._read_capped(response)
+        finally:
+            self._limiter.release()
         if len(raw) <= PARSE_IN_THREAD_BYTES:
             return self._interpret(response, raw)
         # a big answer is parsed off the event loop, so other calls keep being answered meanwhile
         return await anyio.to_thread.run_sync(self._interpret, response, raw, abandon_on_cancel=True)
+
+    async def _take_slot(self) -> None:
+        """A concurrency slot: at once when one is free (no extra trip through the event loop), else the wait."""
+        try:
+            self._limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._limiter.acquire()
 
     @asynccontextmanager
     async def open_stream(self, target: Target, request: UpstreamRequest) -> AsyncGenerator[httpx2.Response]:
@@ -396,7 +391,7 @@ class PostHogHTTP:
             raise UpstreamFailure(
                 "invalid_body", f"PostHog answered {status} with {kind}: {_excerpt(raw)}", status=status
             ) from None
-        return UpstreamResponse(status, data, 1)
+        return UpstreamResponse(status, data, 1, len(raw))
 
     @staticmethod
     def _error_message(status: int, body: Any, raw: bytes, content_type: str) -> str:

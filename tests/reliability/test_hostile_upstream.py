@@ -121,7 +121,8 @@ async def test_lone_surrogates_and_invalid_utf8_in_stream_frames(client: Client,
 
 @pytest.mark.anyio
 async def test_nan_and_infinity_become_null_so_the_text_is_valid_json(client: Client, sandbox: SandboxServer) -> None:
-    sandbox.state.inject(raw_answer(recording_json(duration="NaN", segment_count="-Infinity", speed="1e999")))
+    too_big = {"speed": "1e999", "shouted": "-1E+400", "long": "1" * 400 + ".5"}  # each overflows a float
+    sandbox.state.inject(raw_answer(recording_json(duration="NaN", segment_count="-Infinity", **too_big)))
 
     result = await bounded(client, "desktop_recordings_get", {"id": READY})
 
@@ -130,6 +131,7 @@ async def test_nan_and_infinity_become_null_so_the_text_is_valid_json(client: Cl
 
     data = json.loads(text_of(result).split("\n")[0], parse_constant=refuse)
     assert (data["duration"], data["segment_count"], data["speed"]) == (None, None, None)
+    assert (data["shouted"], data["long"]) == (None, None)
     await still_answering(client)
 
 
