@@ -25,6 +25,7 @@ from google.genai import types as genai
 
 from posthog_environments_mcp.server.definitions.registry import ToolRegistry
 from posthog_environments_mcp.server.definitions.schema_profiles import SchemaProfile
+from posthog_environments_mcp.tools.catalog import CATALOG
 
 Schema = dict[str, Any]
 REGISTRIES = {
@@ -70,7 +71,7 @@ def _gemini_property(parameters: genai.Schema, path: str) -> genai.Schema:
 @pytest.mark.parametrize("registry", REGISTRIES.values(), ids=REGISTRIES.keys())
 def test_google_genai_converts_every_tool_keeping_descriptions_and_enums(registry: ToolRegistry) -> None:
     tools = registry.tools_for(SchemaProfile.GEMINI)
-    assert len(tools) == 32
+    assert len(tools) == len(CATALOG)
     for tool in tools:
         converted = _mcp_utils.mcp_to_gemini_tool(_as_sdk_tool(tool))
         declaration = cast(list[genai.FunctionDeclaration], converted.function_declarations)[0]
@@ -100,7 +101,7 @@ def test_openai_agents_converts_every_tool_to_strict_without_forcing_optional_va
     server = MCPServerStdio(params={"command": "true"})  # never started: conversion needs no connection
     lean = {tool.name: tool for tool in registry.tools_for(SchemaProfile.LEAN)}
     tools = registry.tools_for(SchemaProfile.OPENAI)
-    assert len(tools) == 32
+    assert len(tools) == len(CATALOG)
     for tool in tools:
         converted = MCPUtil.to_function_tool(_as_sdk_tool(tool), server, convert_schemas_to_strict=True)
         assert converted.strict_json_schema, f"{tool.name} fell back to non-strict"
@@ -125,7 +126,7 @@ def test_the_lean_default_needs_the_openai_profile_for_strict_mode(registry: Too
 @pytest.mark.parametrize("registry", REGISTRIES.values(), ids=REGISTRIES.keys())
 def test_anthropic_input_schema_rules_hold_for_the_lean_default(registry: ToolRegistry) -> None:
     tools = registry.tools_for(SchemaProfile.LEAN)
-    assert len(tools) == 32
+    assert len(tools) == len(CATALOG)
     for tool in tools:
         definition = cast(dict[str, Any], mcp_tool(_as_sdk_tool(tool), cast(Any, None)).to_dict())
         assert _ANTHROPIC_NAME.fullmatch(definition["name"]), tool.name

@@ -24,6 +24,7 @@ from posthog_environments_mcp.server.definitions.schema_profiles import (
     profile_for_client,
 )
 from posthog_environments_mcp.server.handlers.app import create_server
+from posthog_environments_mcp.tools.catalog import CATALOG
 from tests.conftest import server_command
 from tests.e2e.clients import stdio_session
 from tests.reliability.support import fast_settings
@@ -66,7 +67,7 @@ async def test_the_profile_follows_client_info_in_both_eras(
     mode: str, client_name: str | None, expected: SchemaProfile
 ) -> None:
     schemas = await _schemas(Settings(project_id="1"), mode, client_name)
-    assert len(schemas) == 32
+    assert len(schemas) == len(CATALOG)
     assert {_profile_of(schema) for schema in schemas.values()} == {expected}
 
 
@@ -148,7 +149,7 @@ async def test_the_installed_command_reads_the_profile_from_the_environment(
 ) -> None:
     async with stdio_session(sandbox, mode, tmp_path / "stderr.log", POSTHOG_MCP_SCHEMA_PROFILE="openai") as client:
         schemas = [tool.input_schema for tool in (await client.list_tools()).tools]
-    assert len(schemas) == 32
+    assert len(schemas) == len(CATALOG)
     assert {_profile_of(schema) for schema in schemas} == {SchemaProfile.OPENAI}
 
 
