@@ -237,12 +237,14 @@ async def test_a_realistic_18_mb_conversation_is_cut_in_time(client: Client, san
 async def test_cancelling_while_a_huge_answer_is_cut(client: Client, sandbox: SandboxServer) -> None:
     sandbox.state.inject(raw_answer(many_fields_body(600_000)))
 
-    with stopwatch() as watch, anyio.move_on_after(0.5) as scope:  # while 17 MB are being parsed and cut
+    # Cancelled early (the whole call takes ~0.8 s on a quiet machine), so the cancel lands while 17 MB are being
+    # read, parsed and cut, however fast the machine is.
+    with stopwatch() as watch, anyio.move_on_after(0.1) as scope:
         await client.call_tool("desktop_recordings_get", {"id": READY})
 
     assert scope.cancelled_caught
     # the client shares this event loop, which a worker parsing 17 MB can hold for a moment (the GIL)
-    assert watch.elapsed < 0.5 + 4.0
+    assert watch.elapsed < 0.1 + 4.0
     with stopwatch() as watch:  # the abandoned worker may still be finishing its (bounded) parse meanwhile
         recording = structured(await client.call_tool("desktop_recordings_get", {"id": READY}))
     assert recording["id"] == READY
