@@ -13,6 +13,7 @@ README's tool table and example calls between its markers); ``--check`` only rep
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shlex
 import sys
@@ -49,8 +50,15 @@ def render(manifest: list[dict[str, Any]]) -> str:
     return json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
 
 
+@functools.cache
+def _parsed_manifest() -> tuple[dict[str, Any], ...]:
+    return tuple(cast(list[dict[str, Any]], json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))))
+
+
 def load_manifest() -> list[dict[str, Any]]:
-    return cast(list[dict[str, Any]], json.loads(MANIFEST_PATH.read_text(encoding="utf-8")))
+    """The shipped definitions, read and parsed once per process (start-up asks for them four times: the registry,
+    the known tool names and areas, the resource templates). The items are shared: read them, never change them."""
+    return list(_parsed_manifest())
 
 
 def tool_table_markdown() -> str:
