@@ -21,6 +21,7 @@ from ..config import ConfigError, Settings, misconfiguration_notice
 from ..handlers.app import build_registry, create_server
 from ..handlers.misconfigured import create_misconfigured_server
 from ..logs import LOGGER_NAME
+from .pipes import pipe_streams, pipes_usable
 from .signals import exit_status, run_until_signal, say_stopped
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -88,8 +89,14 @@ class DaemonThreadStdin(anyio.AsyncFile[str]):
 
 async def _serve(server: Server[Any]) -> int:
     async def serve() -> None:
-        async with stdio_server(stdin=DaemonThreadStdin()) as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+        with contextlib.ExitStack() as stack:
+            # On pipes (what a client spawns us with) the event loop reads and writes: no thread hop per message
+            # (server/transports/pipes.py). A terminal or a file keeps the SDK's streams with a daemon-thread stdin.
+            stdin: anyio.AsyncFile[str]
+            stdout: anyio.AsyncFile[str] | None
+            stdin, stdout = stack.enter_context(pipe_streams()) if pipes_usable() else (DaemonThreadStdin(), None)
+            async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):
+                await server.run(read_stream, write_stream, server.create_initialization_options())
 
     stopped_by = await run_until_signal(serve)
     if stopped_by is not None:
