@@ -143,7 +143,35 @@ def _compilable(schema: Any) -> dict[str, Any] | None:
             if value is None:
                 return None
         kept[keyword] = value
+    if kept.keys() == {"anyOf"}:
+        return _one_node(kept["anyOf"]) or kept
     return kept
+
+
+_OWN_KEYWORDS = {
+    "object": frozenset({"properties", "required", "additionalProperties"}),
+    "array": frozenset({"items"}),
+    "string": frozenset({"minLength", "maxLength"}),
+}
+"""Keywords that only ever judge values of one type: a value of another type passes them."""
+
+
+def _one_node(branches: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """``anyOf`` branches of distinct single types, each with only its own type's keywords, as one node with a
+    type list (the nullable ``[{type: X, ...}, {type: null}]`` above all): the same verdicts, and a fraction of
+    the generated code, which is what start-up memory pays for (compiling it is the first call's largest cost)."""
+    merged: dict[str, Any] = {}
+    types: list[str] = []
+    for branch in branches:
+        kind = branch.get("type")
+        if not isinstance(kind, str) or kind in types:
+            return None
+        rest = branch.keys() - {"type"}
+        if not rest <= _OWN_KEYWORDS.get(kind, frozenset()):
+            return None
+        types.append(kind)
+        merged.update({keyword: branch[keyword] for keyword in rest})
+    return {"type": types, **merged} if types else None
 
 
 def _compile(schema: dict[str, Any]) -> Check:
@@ -153,7 +181,7 @@ def _compile(schema: dict[str, Any]) -> Check:
     if plain is not None:
         import fastjsonschema
 
-        return fastjsonschema.compile(plain, use_formats=False)
+        return fastjsonschema.compile(plain, use_formats=False, detailed_exceptions=False)  # messages keep the path
     from jsonschema import Draft202012Validator, ValidationError
     from jsonschema.protocols import Validator
 

@@ -84,3 +84,26 @@ def test_a_keyword_outside_the_compiled_subset_is_checked_by_jsonschema(caplog: 
         "odd_tool: PostHog's answer does not match the published output schema (status: enum); sending it as text "
         "only, without structuredContent (logged once per tool)"
     ]
+
+
+ANY_OF_SCHEMAS = [
+    # merged into one node with a type list: distinct types, each with only its own type's keywords
+    {"anyOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}, {"type": "null"}]},
+    {"anyOf": [{"type": "string", "minLength": 2}, {"type": "array", "items": {"type": "string"}}]},
+    {"anyOf": [{"type": "integer"}, {"type": "number"}, {"type": "boolean"}]},
+    # kept as anyOf: the same type twice, a keyword of another type, or a type list in a branch
+    {"anyOf": [{"type": "object", "required": ["a"]}, {"type": "object", "required": ["b"]}]},
+    {"anyOf": [{"type": "integer", "minLength": 3}, {"type": "null"}]},
+    {"anyOf": [{"type": ["string", "null"]}, {"type": "integer"}]},
+    {"anyOf": [{"type": "string"}, {"minLength": 4}]},
+]
+
+
+@pytest.mark.parametrize("schema", ANY_OF_SCHEMAS, ids=lambda schema: str(schema)[:60])
+@settings(max_examples=60, deadline=None)
+@given(answer=ANY_JSON | st.fixed_dictionaries({"a": ANY_JSON}) | st.lists(st.text(max_size=3), max_size=3))
+def test_any_of_branches_judged_as_one_node_agree_with_jsonschema(schema: dict[str, Any], answer: Any) -> None:
+    published = {"type": "object", "properties": {"value": schema}}
+    tool = types.Tool(name="any_of", input_schema={"type": "object"}, output_schema=published)
+    wrapped = {"value": answer}
+    assert OutputSchemas().accepts(tool, wrapped) is Draft202012Validator(published).is_valid(wrapped)
