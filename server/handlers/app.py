@@ -94,11 +94,8 @@ async def open_state(
     shared = shared or local_state(settings)
     await shared.start()
     http = PostHogHTTP(settings, transport=transport, budget=shared.budget)
-    fleet = (
-        FleetLink(settings.redis_url.get_secret_value(), lease_ttl=settings.subscription_lease_ttl)
-        if (settings.redis_url)
-        else None
-    )
+    # The fleet's subscriptions ride on the worker's one Redis link, with the budget and the nonces.
+    fleet = FleetLink(shared.link, lease_ttl=settings.subscription_lease_ttl) if shared.link is not None else None
     try:
         async with anyio.create_task_group() as pollers:
             subscriptions = SubscriptionManager(ResourceReader(http), pollers, settings=settings, fleet=fleet)
@@ -118,8 +115,6 @@ async def open_state(
                 subscriptions.close()
                 pollers.cancel_scope.cancel()
     finally:
-        if fleet is not None:
-            await fleet.aclose()
         await http.aclose()
         await shared.aclose()
 

@@ -7,27 +7,36 @@
 - **Gate**: the polls of one key are spaced fleet-wide (a Lua script over one Redis key), not per process.
 
 Everything in Redis is named by the credential digest (``credential_of``) and canonical URIs; never a key.
-When Redis cannot be reached every worker polls its own followers' objects (and says so once); when it comes
-back the workers coordinate again (said once too). ``redis`` is imported here only, when a URL is set.
+All of it goes through the worker's one ``RedisLink`` (``server/shared``), the one the rate budget and the
+nonces use: the subscription takes a connection of its pool and follows its up/down state, so a worker logs the
+loss of Redis and its return once each, whoever noticed. While the link is down every worker polls its own
+followers' objects; once it is back the workers coordinate again. ``redis`` is loaded only when a URL is set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 
+from ..shared.redis_link import COMMAND_TIMEOUT, LuaScript, RedisLink, SharedUnavailable
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 logger = logging.getLogger("posthog_environments_mcp.resources")
+_T = TypeVar("_T")
 
 PREFIX = "posthog-mcp:subscriptions:"
 CHANNEL = PREFIX + "events"
-RECONNECT_EVERY = 0.5
-"""Seconds between attempts to reach Redis again after losing it."""
+READ_FOR = 0.25
+"""Seconds one read of the subscription waits for an event before the listener looks at the link's state again."""
 SEEN_TTL_MS = 3_600_000
 """How long the last fingerprints of an object stay in Redis for a worker taking over its polling."""
 
@@ -90,87 +99,67 @@ Deliver = Callable[[FleetEvent], Awaitable[None]]
 
 
 class FleetLink:
-    """This worker's connection to the fleet's Redis, and whether it is reachable right now."""
+    """Leases, events, fingerprints and the shared gate over the worker's ``RedisLink``, and the subscription.
 
-    def __init__(self, url: str, *, lease_ttl: float) -> None:
-        from redis.asyncio import Redis  # only deployments with Redis load it
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-        from redis.exceptions import RedisError
+    ``up``: coordinated with the fleet right now, i.e. the link is up and this worker hears the fleet's events.
+    """
 
-        self._client: Any = cast(Any, Redis).from_url(  # redis-py's own hints are partly untyped
-            # One retry: a pooled connection that Redis dropped (a restart) is reconnected once, no more.
-            url,
-            socket_connect_timeout=1.0,
-            socket_timeout=2.0,
-            retry=Retry(NoBackoff(), 1),
-        )
-        self.errors: tuple[type[BaseException], ...] = (RedisError, OSError)
+    def __init__(self, link: RedisLink, *, lease_ttl: float) -> None:
+        self._link = link
         self.lease_ms = max(1, int(lease_ttl * 1000))
         self.renew_every = lease_ttl / 3
         self._token = secrets.token_hex(16)
         """Names this worker's leases (no meaning beyond telling holders apart)."""
-        self.up = False
-        self._connected_once = False
+        self._subscribed = False
         self._first_attempt = anyio.Event()
-        """Set once the first connection attempt ended either way: until then nobody knows whether to coordinate."""
-        self._claim = self._client.register_script(_CLAIM)
-        self._release = self._client.register_script(_RELEASE)
-        self._next_slot = self._client.register_script(_NEXT_SLOT)
+        """Set once the first subscription attempt ended either way: until then nobody knows whether to coordinate."""
+        self._claim = LuaScript(_CLAIM)
+        self._release = LuaScript(_RELEASE)
+        self._next_slot = LuaScript(_NEXT_SLOT)
 
-    # -- reachability ------------------------------------------------------------------------------------------
+    @property
+    def up(self) -> bool:
+        return self._subscribed and self._link.up
 
     async def started(self) -> None:
-        """Wait (at most the connect timeout) until it is known whether Redis answers."""
-        await self._first_attempt.wait()
+        """While the link is up, wait (bounded) for the first subscription attempt: until then, poll or stand by?"""
+        if self._link.up:
+            with anyio.move_on_after(4 * COMMAND_TIMEOUT):
+                await self._first_attempt.wait()
 
-    def lost(self, error: BaseException) -> None:
-        """A Redis call failed: poll locally from now on (said once until Redis is back)."""
-        self._first_attempt.set()
-        if self.up:
-            self.up = False
-            logger.warning(
-                "Redis unreachable (%s): subscriptions fall back to polling on this worker until it returns",
-                type(error).__name__,
-            )
-        elif not self._connected_once:
-            self._connected_once = True  # said once at start too
-            logger.warning(
-                "Redis unreachable at start (%s): subscriptions poll on this worker until it can be reached",
-                type(error).__name__,
-            )
-
-    def _reached(self) -> None:
-        self._first_attempt.set()
-        if not self.up:
-            self.up = True
-            again = self._connected_once
-            self._connected_once = True
-            if again:
-                logger.info("Redis reachable again: subscriptions are coordinated across workers once more")
-            else:
-                logger.info("subscriptions are coordinated across workers through Redis")
+    # -- the subscription ----------------------------------------------------------------------------------------
 
     async def run(self, deliver: Deliver) -> None:
-        """Receive the fleet's events for as long as the server runs, reconnecting whenever Redis drops."""
+        """Receive the fleet's events for as long as the server runs: subscribed while the link is up, dropped
+        when it goes down (whichever command noticed), taken again once it is back. The link does the logging."""
         while True:
-            pubsub = self._client.pubsub()
+            await self._link.until_worth_trying()
             try:
-                await self._client.ping()
-                await pubsub.subscribe(CHANNEL)
-                self._reached()
-                while True:
-                    message: dict[str, Any] | None = await pubsub.get_message(
-                        ignore_subscribe_messages=True, timeout=1.0
-                    )
-                    if message is not None and (event := FleetEvent.decode(message["data"])) is not None:
-                        await self._hand_over(deliver, event)
-            except self.errors as error:
-                self.lost(error)
+                pubsub = await self._link.run(_subscribe)
+            except SharedUnavailable:
+                self._first_attempt.set()
+                await anyio.sleep(READ_FOR)  # never a busy loop, whatever the link says
+                continue
+            try:
+                self._subscribed = True
+                self._first_attempt.set()
+                await self._receive(pubsub, deliver)
             finally:
+                self._subscribed = False
                 with anyio.CancelScope(shield=True), anyio.move_on_after(1):
-                    await pubsub.aclose()
-            await anyio.sleep(RECONNECT_EVERY)
+                    await _close(pubsub)
+
+    async def _receive(self, pubsub: Any, deliver: Deliver) -> None:
+        """Hand events over until the link goes down: this read failing, or any other command of the worker."""
+        while self._link.up:
+            try:
+                message: dict[str, Any] | None = await self._link.run(
+                    lambda _redis: pubsub.get_message(ignore_subscribe_messages=True, timeout=READ_FOR)
+                )
+            except SharedUnavailable:
+                return
+            if message is not None and (event := FleetEvent.decode(message["data"])) is not None:
+                await self._hand_over(deliver, event)
 
     @staticmethod
     async def _hand_over(deliver: Deliver, event: FleetEvent) -> None:
@@ -179,72 +168,88 @@ class FleetLink:
         except Exception:  # one follower's failure must not stop the fleet's events
             logger.exception("could not deliver a subscription event")
 
-    async def aclose(self) -> None:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(2):
-            await self._client.aclose()
-
     # -- leases, events, fingerprints, the shared gate -----------------------------------------------------------
+
+    async def _run(self, command: Callable[[Redis], Awaitable[_T]], otherwise: _T) -> _T:
+        """One command through the link; ``otherwise`` while Redis cannot be reached (the link says so, once)."""
+        try:
+            return await self._link.run(command)
+        except SharedUnavailable:
+            return otherwise
 
     async def claim(self, name: str) -> bool | None:
         """Take or renew the lease on one object's polling: ``None`` when Redis cannot be reached."""
-        try:
-            held = await self._claim(keys=[PREFIX + "lease:" + name], args=[self._token, self.lease_ms])
-        except self.errors as error:
-            self.lost(error)
-            return None
-        return bool(held)
+        keys, args = [PREFIX + "lease:" + name], [self._token, self.lease_ms]
+        held: Any = await self._run(lambda redis: self._claim(redis, keys, args), None)
+        return None if held is None else bool(held)
 
     async def release(self, name: str) -> None:
         """Give a lease up at once (nobody here follows the object any more), so a standby takes over."""
         if not self.up:
             return
-        try:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(1):
-                await self._release(keys=[PREFIX + "lease:" + name], args=[self._token])
-        except self.errors as error:
-            self.lost(error)
+        keys, args = [PREFIX + "lease:" + name], [self._token]
+        with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+            await self._run(lambda redis: self._release(redis, keys, args), None)
 
     async def publish(self, event: FleetEvent) -> bool:
-        """Tell every worker (this one included); ``False`` when Redis cannot be reached."""
+        """Tell every worker (this one included); ``False`` when this worker does not coordinate right now."""
         if not self.up:
             return False
-        try:
-            await self._client.publish(CHANNEL, event.encode())
-        except self.errors as error:
-            self.lost(error)
-            return False
-        return True
+        return await self._run(lambda redis: _published(redis, event), False)
 
     async def load_seen(self, name: str) -> dict[str, str]:
         """The fingerprints the previous holder last saw, so a change during the handover is still announced."""
-        try:
-            stored: dict[bytes, bytes] = await self._client.hgetall(PREFIX + "seen:" + name)
-        except self.errors as error:
-            self.lost(error)
-            return {}
+        stored: dict[bytes | str, bytes | str] = await self._run(
+            lambda redis: redis.hgetall(PREFIX + "seen:" + name),  # pyright: ignore[reportUnknownLambdaType, reportUnknownMemberType, reportUnknownArgumentType]
+            {},
+        )
         return {_text(uri): _text(digest) for uri, digest in stored.items()}
 
     async def store_seen(self, name: str, seen: dict[str, str]) -> None:
-        if not seen:
-            return
-        try:
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.hset(PREFIX + "seen:" + name, mapping=seen)
-                pipe.pexpire(PREFIX + "seen:" + name, SEEN_TTL_MS)
-                await pipe.execute()
-        except self.errors as error:
-            self.lost(error)
+        if seen:
+            await self._run(lambda redis: _store(redis, PREFIX + "seen:" + name, seen), None)
 
     async def next_slot(self, credential: str, spacing: float, pause: float = 0.0) -> float | None:
         """Seconds until this key's next poll may go out fleet-wide (or, with ``pause``, hold them all)."""
-        try:
-            wait = await self._next_slot(
-                keys=[PREFIX + "gate:" + credential], args=[max(1, int(spacing * 1000)), int(pause * 1000)]
-            )
-        except self.errors as error:
-            self.lost(error)
-            return None
-        return int(wait) / 1000
+        keys, args = [PREFIX + "gate:" + credential], [max(1, int(spacing * 1000)), int(pause * 1000)]
+        wait: Any = await self._run(lambda redis: self._next_slot(redis, keys, args), None)
+        return None if wait is None else int(wait) / 1000
+
+
+async def _subscribe(redis: Redis) -> Any:
+    """A subscription on a connection of the link's pool, once Redis confirms it (events reach it from then on)."""
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    pubsub: Any = redis.pubsub()  # pyright: ignore[reportUnknownMemberType]
+    try:
+        await pubsub.subscribe(CHANNEL)
+        confirmed: dict[str, Any] | None = await pubsub.get_message(timeout=COMMAND_TIMEOUT)
+        if confirmed is None or confirmed["type"] != "subscribe":
+            raise RedisTimeout("Redis did not confirm the subscription")
+    except BaseException:
+        with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+            await _close(pubsub)
+        raise
+    return pubsub
+
+
+async def _close(pubsub: Any) -> None:
+    from redis.exceptions import RedisError
+
+    with contextlib.suppress(RedisError, OSError):  # closing what is already broken
+        await pubsub.aclose()
+
+
+async def _published(redis: Redis, event: FleetEvent) -> bool:
+    await redis.publish(CHANNEL, event.encode())  # pyright: ignore[reportUnknownMemberType]
+    return True
+
+
+async def _store(redis: Redis, key: str, seen: dict[str, str]) -> None:
+    async with redis.pipeline(transaction=True) as pipe:  # pyright: ignore[reportUnknownMemberType]
+        pipe.hset(key, mapping=seen)  # pyright: ignore[reportUnknownMemberType, reportArgumentType]
+        pipe.pexpire(key, SEEN_TTL_MS)  # pyright: ignore[reportUnknownMemberType]
+        await pipe.execute()  # pyright: ignore[reportUnknownMemberType]
 
 
 def _text(value: bytes | str) -> str:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 
 from ..posthog.target import Target
 from ..posthog.upstream_errors import UpstreamFailure
 from .digest import credential_digest
-from .redis_link import RedisLink, SharedUnavailable
+from .redis_link import LuaScript, RedisLink, SharedUnavailable
 from .windows import SlidingLog, Window, windows_for
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class RateBudget:
         self._link = link
         self._workers = workers
         self._local = SlidingLog()
-        self._script: Any = None
+        self._script = LuaScript(TAKE_SCRIPT)
 
     async def acquire(self, target: Target, method: str, template: str) -> None:
         """Return when the request may go upstream; raise ``UpstreamFailure("budget")`` if not in time."""
@@ -95,14 +95,11 @@ class RateBudget:
         return self._local.take(holder, tuple(window.split(self._workers) for window in windows))
 
     async def _take_shared(self, redis: Redis, holder: str, windows: tuple[Window, ...]) -> float:
-        if self._script is None:
-            self._script = redis.register_script(TAKE_SCRIPT)
         keys = [f"{KEY_PREFIX}{holder}:{window.scope}:{window.seconds}" for window in windows]
         args: list[str | int] = [secrets.token_hex(8)]
         for window in windows:
             args += [window.limit, window.seconds * 1000]
-        waited: Any = await self._script(keys=keys, args=args, client=redis)
-        return int(waited) / 1000
+        return int(await self._script(redis, keys, args)) / 1000
 
 
 def _spent(windows: tuple[Window, ...], wait: float) -> UpstreamFailure:

@@ -95,21 +95,24 @@ def redis(tmp_path: Path) -> Iterator[RedisProcess]:
         yield running
 
 
-@contextmanager
-def workers(
-    sandbox: SandboxServer, redis: RedisProcess, logs: Path, count: int, **env: str
-) -> Iterator[list[HttpServer]]:
-    """``count`` separate ``posthog-environments-mcp --transport http`` processes joined by ``redis``.
-
-    Per-request auth: each caller sends its own key, so what they follow is keyed by that caller's digest.
-    """
-    settings = {
+def fleet_env(redis: RedisProcess, **env: str) -> dict[str, str]:
+    """The settings of a worker joined by ``redis``. Per-request auth: each caller sends its own key, so what
+    they follow is keyed by that caller's digest."""
+    return {
         "POSTHOG_MCP_AUTH": "per-request",
         "POSTHOG_API_KEY": "",
         "POSTHOG_MCP_REDIS_URL": redis.url,
         "POSTHOG_MCP_POLL_RATE_LIMIT": "60000",
         **env,
     }
+
+
+@contextmanager
+def workers(
+    sandbox: SandboxServer, redis: RedisProcess, logs: Path, count: int, **env: str
+) -> Iterator[list[HttpServer]]:
+    """``count`` separate ``posthog-environments-mcp --transport http`` processes joined by ``redis``."""
+    settings = fleet_env(redis, **env)
     with ExitStack() as stack:
         yield [stack.enter_context(http_server(sandbox, logs / f"worker{n}.log", **settings)) for n in range(count)]
 

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import mcp_types as types
 import pytest
 from mcp import Client
 from mcp.shared.subscriptions import ResourceUpdated
+from pydantic import SecretStr
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from posthog_environments_mcp.server.resources.fleet import FleetLink
+from posthog_environments_mcp.server.shared.redis_link import RedisLink
 from tests.e2e.clients import Mode, text_of
 from tests.e2e.http_server import HttpServer, http_client
 from tests.fleet.redis_support import RedisProcess, free_port, kill, workers
@@ -39,8 +42,8 @@ TTL = 2.0
 BOUND = 3.0
 """Far under the 30 s poll interval: a notification this soon comes from the write's invalidation."""
 HOLDS = "this worker polls desktop_recordings"
-LOST = "Redis unreachable"
-BACK = "Redis reachable again"
+LOST = "lost Redis at"
+BACK = "is back: the fleet shares its state again"
 
 
 @asynccontextmanager
@@ -125,10 +128,10 @@ async def two_followers(fleet: list[HttpServer], key: str, mode: Mode) -> AsyncI
 
 @asynccontextmanager
 async def polled_fleet(
-    sandbox: SandboxServer, redis: RedisProcess, logs: Path, mode: Mode
+    sandbox: SandboxServer, redis: RedisProcess, logs: Path, mode: Mode, **env: str
 ) -> AsyncIterator[tuple[list[HttpServer], list[Updates]]]:
     """Two workers polling every 0.3 s, a follower of the live recording on each, one of them holding its lease."""
-    env = {"POSTHOG_MCP_POLL_INTERVAL": "0.3", "POSTHOG_MCP_SUBSCRIPTION_LEASE_TTL": str(TTL)}
+    env = {"POSTHOG_MCP_POLL_INTERVAL": "0.3", "POSTHOG_MCP_SUBSCRIPTION_LEASE_TTL": str(TTL), **env}
     with workers(sandbox, redis, logs, 2, **env) as fleet:
         async with two_followers(fleet, sandbox.api_key, mode) as heard:
             await wait_until(lambda: len(holders(fleet)) == 1, what="one worker taking the lease")
@@ -153,17 +156,57 @@ async def test_killing_the_lease_holder_moves_polling_to_a_survivor(
         await wait_until(lambda: URI in heard[survivor].uris, what="the survivor's follower", seconds=5)
 
 
+@asynccontextmanager
+async def calls_in_flight(fleet: list[HttpServer], key: str) -> AsyncIterator[list[types.CallToolResult]]:
+    """Two callers per worker calling all along (each call spends the shared budget through Redis first), until
+    the block ends or a bounded number of calls; their results collect in the list."""
+    answered: list[types.CallToolResult] = []
+    done = anyio.Event()
+
+    async def keep_calling(worker: HttpServer) -> None:
+        async with http_client(worker.url, "auto", key) as caller:
+            for _ in range(500):
+                if done.is_set():
+                    return
+                answered.append(await caller.call_tool("desktop_recordings_list", {}))
+                await anyio.sleep(0.02)  # a steady stream, not a load test
+
+    async with anyio.create_task_group() as group:
+        for worker in [*fleet, *fleet]:
+            group.start_soon(keep_calling, worker)
+        yield answered
+        done.set()
+
+
+def polled_since(line: str, log: str) -> bool:
+    """Whether the worker polled the live recording after it logged ``line`` (its first local poll is the
+    baseline a later change is seen against)."""
+    return "GET desktop_recordings/{id}/" in log.partition(line)[2]
+
+
+def redis_warnings(log: str) -> list[str]:
+    return [line for line in log.splitlines() if " WARNING " in line and "Redis" in line]
+
+
 async def test_losing_redis_mid_run_falls_back_to_local_polling_and_recovers(
     sandbox: SandboxServer, redis: RedisProcess, tmp_path: Path
 ) -> None:
-    async with polled_fleet(sandbox, redis, tmp_path, "auto") as (fleet, heard):
+    """Followers on both workers and calls in flight on both when Redis is SIGKILLed and when it returns: the
+    followers hear by local polling, then through Redis again; every call is answered; and each worker, its
+    budget, nonces and subscriptions sharing one link, logs exactly one "lost" and one "back" line."""
+    roomy = {"POSTHOG_MCP_RATE_PER_MINUTE": "1000000", "POSTHOG_MCP_RATE_PER_HOUR": "100000000"}  # never spent
+    async with (
+        polled_fleet(sandbox, redis, tmp_path, "auto", **roomy) as (fleet, heard),
+        calls_in_flight(fleet, sandbox.api_key) as answered,
+    ):
+        await wait_until(lambda: len(answered) >= 8, what="calls under way")
         redis.kill()
         await wait_until(lambda: all(LOST in w.log() for w in fleet), what="both workers noticing", seconds=10)
-        async with http_client(fleet[1].url, "auto", sandbox.api_key) as caller:
-            read = await caller.call_tool("desktop_recordings_get", {"id": LIVE})
-            assert not read.is_error, text_of(read)  # calls do not need Redis
+        during = len(answered)
+        await wait_until(lambda: all(polled_since(LOST, w.log()) for w in fleet), what="both polling locally")
         await append_segments(sandbox, LIVE, [segment("While Redis was down.", 91_000.0)])
         await wait_until(lambda: all(h.uris for h in heard), what="both followers, by local polling", seconds=5)
+        await wait_until(lambda: len(answered) >= during + 8, what="calls while Redis is down")
 
         redis.start()
         await wait_until(lambda: all(BACK in w.log() for w in fleet), what="both workers reconnecting", seconds=10)
@@ -175,9 +218,14 @@ async def test_losing_redis_mid_run_falls_back_to_local_polling_and_recovers(
             what="both followers, through Redis again",
             seconds=5,
         )
+        after = len(answered)
+        await wait_until(lambda: len(answered) >= after + 8, what="calls once Redis is back")
+    assert all(not result.is_error for result in answered), [text_of(r) for r in answered if r.is_error]
     for worker in fleet:
-        assert worker.log().count(LOST) == 1
-        assert worker.log().count(BACK) == 1
+        log = worker.log()
+        assert log.count(LOST) == 1
+        assert log.count(BACK) == 1
+        assert len(redis_warnings(log)) == 2, redis_warnings(log)  # nothing else about Redis, from any part
 
 
 async def test_without_redis_at_start_a_worker_polls_for_its_own_followers(
@@ -190,13 +238,14 @@ async def test_without_redis_at_start_a_worker_polls_for_its_own_followers(
             await wait_until(lambda: bool(object_reads(sandbox, LIVE)), what="the first poll")
             await append_segments(sandbox, LIVE, [segment("No Redis at all.", 93_000.0)])
             await wait_until(lambda: URI in heard.uris, what="the follower, by local polling", seconds=5)
-    assert worker.log().count("Redis unreachable at start") == 1
+    assert worker.log().count("is unreachable at start") == 1
     assert nowhere.url not in worker.log()
 
 
 async def test_the_poll_gate_spaces_polls_across_workers(redis: RedisProcess) -> None:
     spacing = 10.0
-    links = [FleetLink(redis.url, lease_ttl=TTL), FleetLink(redis.url, lease_ttl=TTL)]
+    redis_links = [RedisLink(SecretStr(redis.url), fallback="test") for _ in range(2)]
+    links = [FleetLink(link, lease_ttl=TTL) for link in redis_links]
     try:
         waits = [await links[n % 2].next_slot("a-credential-digest", spacing) for n in range(4)]
         assert all(wait is not None for wait in waits)
@@ -209,5 +258,5 @@ async def test_the_poll_gate_spaces_polls_across_workers(redis: RedisProcess) ->
         assert after is not None
         assert after >= 99.0  # a 429 seen by one worker pauses the key on all
     finally:
-        for link in links:
+        for link in redis_links:
             await link.aclose()
