@@ -34,8 +34,12 @@ _TOO_MANY_FIELDS = -1
 Path = tuple[str | int, ...]
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+"""Made once: ``json.dumps`` with ``default`` builds an encoder per call (a quarter of a recording's dump)."""
+
+
 def compact_json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _COMPACT.encode(data)
 
 
 class Fitted(NamedTuple):

@@ -36,6 +36,7 @@ logger = logging.getLogger("posthog_environments_mcp.http")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _FOLLOW_ANY_METHOD = frozenset({307, 308})
 _FOLLOW_GET_ONLY = frozenset({301, 302, 303})
+_REDIRECTS = _FOLLOW_ANY_METHOD | _FOLLOW_GET_ONLY
 MAX_SAME_ORIGIN_REDIRECTS = 3
 PARSE_IN_THREAD_BYTES = 1_000_000
 
@@ -139,9 +140,11 @@ class PostHogHTTP:
     def url_for(self, target: Target, request: UpstreamRequest) -> str:
         return f"{target.api_base}/{encode_segment(request.project_id)}/{request.path}"
 
-    def _headers(self, target: Target, url: str, accept: str) -> dict[str, str]:
+    def _headers(self, target: Target, url: str, accept: str, *, redirected: bool) -> dict[str, str]:
+        """The key goes to the target's own origin only: the first URL is built on it (``url_for``), a
+        redirect's is checked."""
         headers = {"Accept": accept}
-        if target.api_key is not None and _origin(url) == _origin(target.host):
+        if target.api_key is not None and (not redirected or _origin(url) == _origin(target.host)):
             headers["Authorization"] = f"Bearer {target.api_key.get_secret_value()}"
         return headers
 
@@ -280,8 +283,8 @@ class PostHogHTTP:
         method = request.method
         body = request.json_body
         params: Mapping[str, QueryValue] | None = request.params
-        for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
-            outgoing = self._build(target, request, url, method, body, params)
+        for hop in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
+            outgoing = self._build(target, request, url, method, body, params, redirected=hop > 0)
             params = None  # a redirect's Location already carries the query it wants: never append ours again
             try:
                 response = await self._client.send(outgoing, stream=True)
@@ -296,8 +299,8 @@ class PostHogHTTP:
             except (httpx2.TransportError, httpx2.DecodingError) as error:
                 raise UpstreamFailure("network", f"the connection to PostHog broke ({type(error).__name__})") from error
             try:
-                location = response.headers.get("location")
-                if response.is_redirect and location:
+                location = response.headers.get("location") if response.status_code in _REDIRECTS else None
+                if location:
                     next_url = urljoin(url, location)
                     if _origin(next_url) != _origin(target.host):
                         raise UpstreamFailure(
@@ -325,6 +328,8 @@ class PostHogHTTP:
         method: str,
         body: Any,
         params: Mapping[str, QueryValue] | None,
+        *,
+        redirected: bool,
     ) -> httpx2.Request:
         """The request as it goes on the wire; arguments that cannot be encoded fail here, before any I/O."""
         try:
@@ -333,7 +338,7 @@ class PostHogHTTP:
                 url,
                 params=dict(params or {}) or None,
                 json=body,
-                headers=self._headers(target, url, request.accept),
+                headers=self._headers(target, url, request.accept, redirected=redirected),
             )
         except httpx2.InvalidURL:
             reason = "the URL would be too long or malformed (an argument sent in the query string is too long)"
