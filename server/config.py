@@ -7,7 +7,6 @@ fatal: the server still starts and lists its tools, and every call explains how 
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -251,6 +250,8 @@ def check_toolsets(raw: str, known: frozenset[str], name: str = "POSTHOG_MCP_TOO
 
 
 def _did_you_mean(word: str, known: frozenset[str]) -> str:
+    import difflib  # only a bad setting needs it
+
     close = difflib.get_close_matches(word, sorted(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import anyio
 import anyio.to_thread
@@ -30,9 +30,11 @@ from ..posthog.upstream_errors import UpstreamFailure, advice
 from ..resources.render import link_name
 from ..resources.resource_uris import InvalidId, conversation_uri, recording_uri
 from .agent_output import OutputSchemas, finish
-from .conversation_turn import ConversationTurn, read_turn
 from .result_budget import Fitted, at_most, compact_json, fit, fit_whole
 from .validation import format_validation_error
+
+if TYPE_CHECKING:
+    from .conversation_turn import ConversationTurn
 
 logger = logging.getLogger("posthog_environments_mcp.executor")
 
@@ -278,6 +280,8 @@ class ToolExecutor:
         conversation_id = str(call.body.get("conversation") or uuid.uuid4())
         trace_id = str(call.body.get("trace_id") or uuid.uuid4())
         call.body.update(conversation=conversation_id, trace_id=trace_id)
+        from .conversation_turn import ConversationTurn, read_turn  # loaded by the first conversation only
+
         turn = ConversationTurn(conversation_id=conversation_id, trace_id=trace_id)
         await progress(0.0, "sending the message to PostHog AI")
         try:

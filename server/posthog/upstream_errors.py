@@ -10,13 +10,15 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import ValidationError
 
-from ...schemas.common import PostHogErrorBody
 from ..config import KEY_HELP
 from . import json_text
+
+if TYPE_CHECKING:
+    from ...schemas.common import PostHogErrorBody
 
 FailureKind = Literal[
     "http",
@@ -93,6 +95,8 @@ def parse_error_body(raw: bytes) -> PostHogErrorBody | None:
     if not isinstance(data, dict):
         return None
     fields = cast(dict[str, Any], data)
+    from ...schemas.common import PostHogErrorBody  # the schemas' models load on the first error, not at start-up
+
     try:
         body = PostHogErrorBody.model_validate({name: _as_text(fields.get(name)) for name in _ERROR_FIELDS})
     except ValidationError:  # pragma: no cover - every field is text or None by now
