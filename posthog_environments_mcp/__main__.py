@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from importlib import import_module
 
-main: Callable[[], int] = import_module("posthog_environments_mcp.server.cli.main").main
+main: Callable[[], int] = import_module("posthog_environments_mcp.server.cli.entry").main
 
 if __name__ == "__main__":
     sys.exit(main())

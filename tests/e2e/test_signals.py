@@ -164,3 +164,23 @@ def test_the_sandbox_command_stops_at_once_and_frees_its_port(
     assert process.stdout is not None
     assert process.stdout.read().splitlines() == ["Sandbox stopped."]
     assert _refuses_connections(port)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", STOP_SIGNALS, ids=lambda s: s.name)
+@pytest.mark.parametrize("after", [0.15, 0.3])
+def test_a_stop_while_the_command_line_is_still_loading_says_one_line(
+    stop_signal: signal.Signals, after: float, processes: list[subprocess.Popen[str]]
+) -> None:
+    """Loading the SDK takes most of a second here: a signal this early lands mid-import (on a faster machine,
+    in ``main``, which must answer the same)."""
+    process = _start()
+    processes.append(process)
+    time.sleep(after)
+
+    status, said = _stop(process, stop_signal)
+
+    assert status == STATUS[stop_signal]
+    assert said.splitlines()[-1] == f"posthog-environments-mcp: stopped ({stop_signal.name})."
+    assert said.count("stopped") == 1  # before it, at most the start-up note of a machine that loads faster
+    assert "Traceback" not in said

@@ -1,0 +1,45 @@
+"""The installed command's entry point: a stop signal while the command line is still loading ends it as it
+would later, with one line and no traceback.
+
+Loading the command line (the SDK and its models) takes most of a second; ``main`` only handles signals once it
+runs. This module imports nothing heavy, so it is loaded before a Ctrl-C can land mid-import.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+from .. import SERVER_NAME
+
+_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 0}
+"""As ``main`` exits after a stop: 130 after Ctrl-C (128 + SIGINT), 0 after a requested stop."""
+
+
+class _StoppedWhileLoading(BaseException):
+    def __init__(self, signum: signal.Signals) -> None:
+        super().__init__(signum.name)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise _StoppedWhileLoading(signal.Signals(signum))
+
+
+def main() -> int:
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        from .main import main as run_command_line
+    except KeyboardInterrupt:
+        return _said(signal.SIGINT)
+    except _StoppedWhileLoading as stop:
+        return _said(stop.signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return run_command_line()
+
+
+def _said(signum: signal.Signals) -> int:
+    print(f"{SERVER_NAME}: stopped ({signum.name}).", file=sys.stderr, flush=True)
+    return _STATUS[signum]
