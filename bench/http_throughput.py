@@ -90,6 +90,8 @@ class Sample:
     cpu_s_per_wall_s: float
     """All three together per second of wall time: 2.0 means this machine's two cores were full."""
     server_cpu_ms_per_call: float
+    worker_cpu_s: list[float]
+    """Each worker's own share of ``server_cpu_s`` (2 workers: how evenly the connections were spread)."""
     load_average: float
     """The 1-minute load average just before the run (other people's work on the machine shows here)."""
 
@@ -122,8 +124,8 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) ->
     raise SystemExit(f"{url} did not answer (exit status {process.poll()})")
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """utime+stime of ``root`` and its descendants (the workers), from /proc."""
+def process_table() -> tuple[dict[int, int], dict[int, float]]:
+    """Parent and CPU seconds (utime+stime) of every process, from /proc."""
     parents: dict[int, int] = {}
     cpu: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
@@ -135,12 +137,24 @@ def tree_cpu_seconds(root: int) -> float:
             continue
         parents[int(entry.name)] = int(fields[1])
         cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICKS
+    return parents, cpu
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of ``root`` and its descendants (the workers)."""
+    parents, cpu = process_table()
     total, stack = 0.0, [root]
     while stack:
         pid = stack.pop()
         total += cpu.get(pid, 0.0)
         stack += [child for child, parent in parents.items() if parent == pid]
     return total
+
+
+def child_cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds of each direct child of ``root`` (the workers, and uvicorn's idle resource tracker)."""
+    parents, cpu = process_table()
+    return {pid: cpu[pid] for pid, parent in parents.items() if parent == root}
 
 
 def children_cpu_seconds() -> float:
@@ -183,7 +197,9 @@ def measure(name: str, url: str, expected: bytes, server: int, sandbox: int, arg
         raise SystemExit(f"{name}: the answer changed between two identical calls; the byte check cannot work")
     load_average = os.getloadavg()[0]
     before = (tree_cpu_seconds(server), tree_cpu_seconds(sandbox), children_cpu_seconds())
+    workers_before = child_cpu_seconds(server)
     run = h2load(url, args.calls, args.concurrency, args.body_file)
+    workers = {pid: cpu - workers_before.get(pid, 0.0) for pid, cpu in child_cpu_seconds(server).items()}
     server_cpu = tree_cpu_seconds(server) - before[0]
     sandbox_cpu = tree_cpu_seconds(sandbox) - before[1]
     loadgen_cpu = children_cpu_seconds() - before[2]
@@ -206,6 +222,7 @@ def measure(name: str, url: str, expected: bytes, server: int, sandbox: int, arg
         loadgen_cpu_s=round(loadgen_cpu, 2),
         cpu_s_per_wall_s=round((server_cpu + sandbox_cpu + loadgen_cpu) / run.seconds, 2),
         server_cpu_ms_per_call=round(server_cpu * 1000 / args.calls, 2),
+        worker_cpu_s=sorted((round(cpu, 2) for cpu in workers.values() if cpu >= 0.05), reverse=True),
         load_average=round(load_average, 2),
     )
 
@@ -238,6 +255,13 @@ def ratios(stats: dict[str, dict[str, Any]], key: str) -> dict[str, float]:
         "one_worker_vs_floor": round(stats["1 worker"][key] / stats["floor"][key], 2),
         "two_workers_vs_one": round(stats["2 workers"][key] / stats["1 worker"][key], 2),
     }
+
+
+def cpu_ratio(stats: dict[str, dict[str, Any]]) -> float:
+    """Floor CPU per call / one worker's: the throughput ratio when both are CPU-bound on a core of their own,
+    and the signal that stays readable on a busy machine (throughput does not)."""
+    key = "median_server_cpu_ms_per_call"
+    return round(stats["floor"][key] / stats["1 worker"][key], 2)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -288,6 +312,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "summary": stats,
         "ratios_best": ratios(stats, "best_throughput"),
         "ratios_median": ratios(stats, "median_throughput"),
+        "one_worker_vs_floor_by_cpu_per_call": cpu_ratio(stats),
         "all": {name: [asdict(s) for s in runs] for name, runs in samples.items()},
     }
 
@@ -308,7 +333,8 @@ def main() -> None:
         args.body_file = Path(body_file.name)
         results = run(args)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({"best": results["ratios_best"], "median": results["ratios_median"]}))
+    keys = ("ratios_best", "ratios_median", "one_worker_vs_floor_by_cpu_per_call")
+    print(json.dumps({key: results[key] for key in keys}))
 
 
 if __name__ == "__main__":
