@@ -8,7 +8,10 @@ request and checks the answer is a real success (HTTP 200, a JSON-RPC ``result``
 counts only if h2load saw every answer as 2xx *and* received exactly ``calls`` times that answer's byte count
 (an ``isError`` or any other answer differs in size). CPU seconds per process come from ``/proc``.
 
-    .venv/bin/python bench/http_throughput.py [--calls 1000] [--concurrency 32] [--runs 5]
+    .venv/bin/python bench/http_throughput.py [--calls 1000] [--concurrency 32] [--runs 5] [--profile]
+
+``--profile`` then samples the floor and one worker with py-spy (``pip install py-spy``) under the same load and
+reports where their CPU went, in the buckets of ``PROFILE_BUCKETS``.
 
 Prints the ratios (1 worker / floor; 2 workers / 1 worker), writes ``bench/http_results.json``;
 ``bench/README.md`` records them.
@@ -264,6 +267,45 @@ def cpu_ratio(stats: dict[str, dict[str, Any]]) -> float:
     return round(stats["floor"][key] / stats["1 worker"][key], 2)
 
 
+PROFILE_BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (  # a sample counts in the first bucket it matches
+    ("upstream HTTP client (httpx2/httpcore)", ("AsyncClient.send", "AsyncClient.get")),
+    ("upstream request/response around the client (server/posthog)", ("PostHogHTTP.",)),
+    ("call path (server/handlers, server/calls)", ("_call_tool (server/handlers", "ToolExecutor.")),
+    ("floor tool body", ("call_tool (floor_server",)),
+    ("SDK: Mcp-Param-* schema lookup", ("_mcp_param_rejection",)),
+    ("SDK: runner and server middleware around the handler", ("serve_one", "run_handler")),
+    ("SDK: 2026-07-28 HTTP request handling", ("handle_modern_request",)),
+    ("this server's HTTP gates (server/transports, SDK auth)", ("HostOriginCheck", "Exposure.", "CallerGate")),
+    ("uvicorn, h11, Starlette", ("RequestResponseCycle", "H11Protocol", "Starlette.__call__")),
+)
+
+
+def py_spy() -> str | None:
+    return shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+
+
+def profile(url: str, server: int, args: argparse.Namespace) -> dict[str, float]:
+    """py-spy samples of ``server`` over ``3 x calls`` calls, as shares (%) of the buckets above."""
+    spy = py_spy()
+    assert spy is not None
+    h2load(url, 200, args.concurrency, args.body_file)
+    with tempfile.TemporaryDirectory() as directory:
+        raw = Path(directory) / "profile.txt"
+        command = [spy, "record", "--format", "raw", "--function", "--rate", "250", "--pid", str(server)]
+        recorder = subprocess.Popen([*command, "-o", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)  # attached
+        h2load(url, 3 * args.calls, args.concurrency, args.body_file)
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=60)
+        lines = [line.rpartition(" ") for line in raw.read_text().splitlines() if line.strip()]
+    counts: dict[str, int] = {}
+    for stack, _, count in lines:
+        bucket = next((name for name, marks in PROFILE_BUCKETS if any(m in stack for m in marks)), "event loop, other")
+        counts[bucket] = counts.get(bucket, 0) + int(count)
+    total = sum(counts.values()) or 1
+    return {name: round(100 * count / total, 1) for name, count in sorted(counts.items(), key=lambda kv: -kv[1])}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sandbox_port = free_port()
     sandbox = subprocess.Popen(
@@ -287,6 +329,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ("2 workers", [*server_command(), "--transport", "http", "--listen", "127.0.0.1:{port}", "--workers", "2"]),
     ]
     samples: dict[str, list[Sample]] = {name: [] for name, _ in targets}
+    profiles: dict[str, dict[str, float]] = {}
     try:
         for _ in range(args.runs):  # interleaved, so a noisy neighbour hurts every target alike
             for name, template in targets:
@@ -300,6 +343,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 finally:
                     stop(server)
                 print(json.dumps(asdict(samples[name][-1])), flush=True)
+        for name, template in targets[:2] if args.profile else ():
+            port = free_port()
+            url = f"http://127.0.0.1:{port}/mcp"
+            command = [part.replace("{port}", str(port)) for part in template]
+            server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            try:
+                wait_for(url, server)
+                profiles[name] = profile(url, server.pid, args)
+            finally:
+                stop(server)
+            print(json.dumps({"profile": name, "shares_percent": profiles[name]}), flush=True)
     finally:
         stop(sandbox)
     stats = {name: summary(runs) for name, runs in samples.items()}
@@ -314,6 +368,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratios_median": ratios(stats, "median_throughput"),
         "one_worker_vs_floor_by_cpu_per_call": cpu_ratio(stats),
         "all": {name: [asdict(s) for s in runs] for name, runs in samples.items()},
+        "profile_shares_percent": profiles,
     }
 
 
@@ -323,9 +378,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "http_results.json")
+    parser.add_argument("--profile", action="store_true", help="then profile the floor and 1 worker with py-spy")
     args = parser.parse_args()
     if shutil.which("h2load") is None:
         print(INSTALL_HINT, file=sys.stderr)
+        raise SystemExit(2)
+    if args.profile and py_spy() is None:
+        print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
         raise SystemExit(2)
     with tempfile.NamedTemporaryFile(suffix=".json") as body_file:
         body_file.write(BODY)
