@@ -9,6 +9,8 @@ The supervisor binds the address first (so port 0 resolves and the port is held)
 connection can land in a queue nobody accepts from; each worker opens its own listening socket on that port
 when it is spawned: uvicorn hands a worker the supervisor's socket list by pickling it, and ``OwnListener``
 unpickles as the worker's fresh socket. Without ``SO_REUSEPORT`` the workers share one socket as before.
+Linux lets only processes of the same user join the port's group. A worker that stops closes its socket, and
+connections still waiting in that socket's queue (not yet accepted) are reset.
 """
 
 from __future__ import annotations
