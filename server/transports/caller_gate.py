@@ -9,6 +9,8 @@ the handler's own task) turns that into ``CURRENT_CALLER`` for the handlers.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,12 +23,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings
-from ..handlers.caller import CURRENT_CALLER, Caller
+from ..handlers.caller import CURRENT_CALLER, Caller, ToolView
 from ..posthog.target import Target
 from .choices import CallerTools, ChoiceError, parse_choices
 from .credentials import CredentialSource, credential_hash
 
 SCOPE_KEY = "posthog_environments_mcp.caller"
+QUERIES_KEPT = 256
+"""Distinct query strings whose checked choices are kept (least recently used dropped first)."""
 
 
 async def send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -49,6 +53,9 @@ class CallerGate:
         self._source = source
         self._areas = areas
         self._tools = CallerTools(settings)
+        # Most requests repeat one of a few query strings: their checked choices and tool view are kept (they
+        # hold no credential); a refused query raises, so it is never kept.
+        self._offer = lru_cache(maxsize=QUERIES_KEPT)(self._offer_for)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,19 +78,28 @@ class CallerGate:
         await self._app(scope, receive, send)
 
     def _caller(self, scope: Scope, identity: str, token: AccessToken | None) -> Caller:
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        choices = parse_choices(query, self._settings, self._areas)
-        tools = self._tools.view(choices)
-        target = Target(
-            host=self._settings.host,
-            api_key=self._source.api_key(token),
-            default_project=choices.project_id or self._settings.project_id,
-        )
+        offer = self._offer(scope.get("query_string", b""))
+        target = Target(host=self._settings.host, api_key=self._source.api_key(token), default_project=offer.project)
         return Caller(
             target=target,
-            tools=tools,
-            isolation_key=credential_hash(f"{identity}\x00{choices.canonical()}"),
+            tools=offer.tools,
+            isolation_key=credential_hash(f"{identity}\x00{offer.canonical}"),
         )
+
+    def _offer_for(self, query_string: bytes) -> Offer:
+        query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+        choices = parse_choices(query, self._settings, self._areas)
+        project = choices.project_id or self._settings.project_id
+        return Offer(tools=self._tools.view(choices), project=project, canonical=choices.canonical())
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What one query string asks for, checked: the same for every caller who sends it."""
+
+    tools: ToolView
+    project: str | None
+    canonical: str
 
 
 class CallerContext:

@@ -65,11 +65,15 @@ def uvicorn_config(app: object, http: HttpSettings, **options: object) -> uvicor
     )
 
 
+def announce(settings: Settings, http: HttpSettings, port: int, extra: str = "") -> None:
+    note = startup_note(settings, replace(http, port=port))
+    print(note + (f"\n{extra}" if extra else ""), file=sys.stderr, flush=True)
+
+
 def listen_and_announce(config: uvicorn.Config, settings: Settings, http: HttpSettings, extra: str = "") -> socket:
     sock = config.bind_socket()  # bound before the note, so port 0 is reported as the port actually chosen
     sock.listen(config.backlog)  # and listening: a client reading the note can connect at once
-    note = startup_note(settings, replace(http, port=sock.getsockname()[1]))
-    print(note + (f"\n{extra}" if extra else ""), file=sys.stderr, flush=True)
+    announce(settings, http, sock.getsockname()[1], extra)
     return sock
 
 
