@@ -17,24 +17,17 @@ _STATUS = {signal.SIGINT: 130, signal.SIGTERM: 0}
 """As ``main`` exits after a stop: 130 after Ctrl-C (128 + SIGINT), 0 after a requested stop."""
 
 
-class _StoppedWhileLoading(BaseException):
-    def __init__(self, signum: signal.Signals) -> None:
-        super().__init__(signum.name)
-        self.signum = signum
-
-
-def _stop(signum: int, _frame: FrameType | None) -> None:
-    raise _StoppedWhileLoading(signal.Signals(signum))
+def _stop_while_loading(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM mid-import: the line, then the exit (``SystemExit`` unwinds the import without a traceback)."""
+    sys.exit(_said(signal.Signals(signum)))
 
 
 def main() -> int:
-    previous = signal.signal(signal.SIGTERM, _stop)
+    previous = signal.signal(signal.SIGTERM, _stop_while_loading)
     try:
         from .main import main as run_command_line
     except KeyboardInterrupt:
         return _said(signal.SIGINT)
-    except _StoppedWhileLoading as stop:
-        return _said(stop.signum)
     finally:
         signal.signal(signal.SIGTERM, previous)
     return run_command_line()
