@@ -123,19 +123,30 @@ class PostHogHTTP:
         self._budget = budget
         """The per-key rate budget (server/shared/budget.py), spent before each request goes upstream."""
         self._limiter = anyio.CapacityLimiter(settings.max_concurrency)
-        self._client = httpx2.AsyncClient(
-            transport=transport,
-            follow_redirects=False,
-            timeout=httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            limits=httpx2.Limits(
-                max_connections=settings.max_concurrency, max_keepalive_connections=settings.max_concurrency
-            ),
-            headers={"User-Agent": f"{SERVER_NAME}/{__version__}"},
-            cookies=_no_cookies(),
-        )
+        self._transport = transport
+        self._pooled: httpx2.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx2.AsyncClient:
+        """Made on the first request: building its TLS context (loading the CA bundle) is a few percent of a
+        cold start, and a client that only lists tools never needs it."""
+        if self._pooled is None:
+            settings = self._settings
+            self._pooled = httpx2.AsyncClient(
+                transport=self._transport,
+                follow_redirects=False,
+                timeout=httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+                limits=httpx2.Limits(
+                    max_connections=settings.max_concurrency, max_keepalive_connections=settings.max_concurrency
+                ),
+                headers={"User-Agent": f"{SERVER_NAME}/{__version__}"},
+                cookies=_no_cookies(),
+            )
+        return self._pooled
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._pooled is not None:
+            await self._pooled.aclose()
 
     def url_for(self, target: Target, request: UpstreamRequest) -> str:
         return f"{target.api_base}/{encode_segment(request.project_id)}/{request.path}"
