@@ -15,6 +15,13 @@ from posthog_environments_mcp.sandbox import SandboxServer
 from tests.conftest import server_command, server_env
 
 Mode = Literal["auto", "legacy"]
+RAW_INITIALIZE: dict[str, Any] = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
+}
+"""A 2025-11-25 ``initialize`` request as raw JSON-RPC, for tests that speak the wire protocol themselves."""
 
 
 @asynccontextmanager

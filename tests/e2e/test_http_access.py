@@ -15,16 +15,11 @@ import pytest
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.server.definitions.registry import ToolFilter, ToolRegistry
 from tests.conftest import server_command, server_env
+from tests.e2e.clients import RAW_INITIALIZE as INITIALIZE
 from tests.e2e.clients import text_of
 from tests.e2e.http_server import HttpServer, http_client, http_server
 
 ACCESS_TOKEN = "t0ken-for-tests-0123456789abcdefghijklmnop"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
-}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 READ_ONLY_TOOLS = len(ToolRegistry(default_project=True, tool_filter=ToolFilter(read_only=True)))
 

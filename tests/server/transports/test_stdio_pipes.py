@@ -16,13 +16,8 @@ import pytest
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from tests.conftest import server_command, server_env
+from tests.e2e.clients import RAW_INITIALIZE as INITIALIZE
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "pipes", "version": "1"}},
-}
 INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 PIPE_BUFFER = 65_536
 """Linux's default pipe capacity: answers past it make the server wait for the client to read."""
