@@ -374,6 +374,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def measure_http(runs: int, *, calls: int = 1000, concurrency: int = 32, profile: bool = False) -> dict[str, Any]:
+    """The whole HTTP measurement (also called by ``bench/run.py``); raises ``SystemExit(2)`` without h2load."""
+    if shutil.which("h2load") is None:
+        print(INSTALL_HINT, file=sys.stderr)
+        raise SystemExit(2)
+    if profile and py_spy() is None:
+        print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
+        raise SystemExit(2)
+    args = argparse.Namespace(calls=calls, concurrency=concurrency, runs=runs, profile=profile)
+    with tempfile.NamedTemporaryFile(suffix=".json") as body_file:
+        body_file.write(BODY)
+        body_file.flush()
+        args.body_file = Path(body_file.name)
+        return run(args)
+
+
+RATIO_KEYS = ("ratios_best", "ratios_median", "one_worker_vs_floor_by_cpu_per_call")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=1000)
@@ -382,20 +401,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "http_results.json")
     parser.add_argument("--profile", action="store_true", help="then profile the floor and 1 worker with py-spy")
     args = parser.parse_args()
-    if shutil.which("h2load") is None:
-        print(INSTALL_HINT, file=sys.stderr)
-        raise SystemExit(2)
-    if args.profile and py_spy() is None:
-        print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
-        raise SystemExit(2)
-    with tempfile.NamedTemporaryFile(suffix=".json") as body_file:
-        body_file.write(BODY)
-        body_file.flush()
-        args.body_file = Path(body_file.name)
-        results = run(args)
+    results = measure_http(args.runs, calls=args.calls, concurrency=args.concurrency, profile=args.profile)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    keys = ("ratios_best", "ratios_median", "one_worker_vs_floor_by_cpu_per_call")
-    print(json.dumps({key: results[key] for key in keys}))
+    print(json.dumps({key: results[key] for key in RATIO_KEYS}))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ driven with raw JSON-RPC lines (the handshake-era protocol, no client library in
 - memory: the peak resident set (VmHWM) of the server process after the calls.
 
 Each run prints both side by side with the machine's load average. Medians over runs, then ratios (server /
-floor). Usage: ``python bench/run.py [--runs 7] [--calls 200]``. Writes bench/results.json.
+floor). Then the HTTP throughput runs of the scale-out issue (``bench/http_throughput.py``: 1 and 2 workers against
+the SDK's HTTP floor; needs h2load; ``--no-http`` skips them). Usage: ``python bench/run.py [--runs 7] [--calls
+200] [--no-http]``. Writes bench/results.json (and bench/http_results.json).
 
 The package's bytecode is compiled first, as ``pip install`` does and as the floor's dependencies already are:
 with ``PYTHONDONTWRITEBYTECODE`` set (as in some shells and CI), an editable checkout would otherwise compile
@@ -278,8 +280,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--no-http", action="store_true", help="skip the HTTP throughput runs (bench/http_throughput.py, needs h2load)"
+    )
     args = parser.parse_args()
     results = asyncio.run(bench(args.runs, args.calls))
+    if not args.no_http:
+        results["http"] = http_numbers(args.runs)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(
         f"\nmedians over {args.runs} runs (1-minute load average, median: {results['load_average_1min']['median']:.2f})"
@@ -291,6 +298,34 @@ def main() -> None:
             f"{metric:<14}{floor:>9.2f}{unit:>3}{server:>9.2f}{unit:>3}{results['ratios'][metric]:>8.2f}"
             f"{results['median_of_per_run_ratios'][metric]:>9.2f}{TARGETS[metric]:>8.2f}"
         )
+    if "http" in results:
+        print_http(results["http"])
+
+
+def http_numbers(runs: int) -> dict[str, Any]:
+    """The HTTP throughput runs of the scale-out issue (1 and 2 workers against the SDK's HTTP floor), as
+    ``bench/http_throughput.py`` measures them; also written to bench/http_results.json."""
+    import http_throughput  # bench/ is on sys.path when run as a script
+
+    print(f"\nHTTP throughput: {runs} interleaved runs of 1,000 tools/call at concurrency 32 (h2load)", flush=True)
+    results = http_throughput.measure_http(runs)
+    (HERE / "http_results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def print_http(results: dict[str, Any]) -> None:
+    print(f"\n{'HTTP target':<14}{'calls/s best':>14}{'median':>9}{'CPU ms/call':>13}")
+    for name, stats in results["summary"].items():
+        print(
+            f"{name:<14}{stats['best_throughput']:>14.1f}{stats['median_throughput']:>9.1f}"
+            f"{stats['median_server_cpu_ms_per_call']:>13.2f}"
+        )
+    best, median = results["ratios_best"], results["ratios_median"]
+    print(
+        f"1 worker / floor: {best['one_worker_vs_floor']:.2f} best, {median['one_worker_vs_floor']:.2f} median, "
+        f"{results['one_worker_vs_floor_by_cpu_per_call']:.2f} by CPU (target 0.90); 2 workers / 1: "
+        f"{best['two_workers_vs_one']:.2f} best, {median['two_workers_vs_one']:.2f} median (target 1.40)"
+    )
 
 
 if __name__ == "__main__":
