@@ -95,8 +95,11 @@ async def _serve(server: Server[Any]) -> int:
             stdin: anyio.AsyncFile[str]
             stdout: anyio.AsyncFile[str] | None
             stdin, stdout = stack.enter_context(pipe_streams()) if pipes_usable() else (DaemonThreadStdin(), None)
-            async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):
-                await server.run(read_stream, write_stream, server.create_initialization_options())
+            try:
+                async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):
+                    await server.run(read_stream, write_stream, server.create_initialization_options())
+            except* (BrokenPipeError, ConnectionResetError):  # the client stopped reading: the session is over
+                print(f"{SERVER_NAME}: the client closed its end of stdout; stopped.", file=sys.stderr, flush=True)
 
     stopped_by = await run_until_signal(serve)
     if stopped_by is not None:

@@ -109,3 +109,35 @@ def test_a_file_as_stdout_is_served_through_the_threaded_streams(sandbox: Sandbo
     answers = _answers(out.read_bytes())
     assert answers[1]["result"]["serverInfo"]["name"] == "posthog-environments-mcp"
     assert len(answers[2]["result"]["tools"]) > 0
+
+
+@pytest.mark.slow
+def test_a_client_that_stops_reading_ends_the_server_with_one_line(sandbox: SandboxServer) -> None:
+    process = subprocess.Popen(
+        server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=server_env(sandbox)
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        process.stdin.write(_line(INITIALIZE))
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 1
+        process.stdout.close()  # the client goes away from the answers' side
+        for request_id in range(2, 5):
+            try:
+                process.stdin.write(_line(_tools_list(request_id)))
+                process.stdin.flush()
+            except BrokenPipeError:
+                break  # the server has already stopped
+            time.sleep(0.2)
+        status = process.wait(timeout=30)
+        assert process.stderr is not None
+        said = process.stderr.read().decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert status == 0
+    assert said.splitlines()[-1] == "posthog-environments-mcp: the client closed its end of stdout; stopped."
+    assert "Traceback" not in said
