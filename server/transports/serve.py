@@ -11,6 +11,7 @@ from socket import socket
 
 import uvicorn
 
+from .. import SERVER_NAME
 from ..config import Settings
 from ..logs import LOGGER_NAME
 from .http_app import MCP_PATH, build_http_app
@@ -28,7 +29,7 @@ def startup_note(settings: Settings, http: HttpSettings) -> str:
         + (" holding POSTHOG_MCP_ACCESS_TOKEN" if http.access_token else " (loopback only, no access token)"),
     }[http.auth]
     lines = [
-        f"posthog-environments-mcp: serving MCP (Streamable HTTP) at {http.url}, talking to {where}; {auth}.",
+        f"{SERVER_NAME}: serving MCP (Streamable HTTP) at {http.url}, talking to {where}; {auth}.",
         f"Health check: {http.url.removesuffix(MCP_PATH)}/healthz. SIGTERM or Ctrl-C drains calls in flight "
         f"(up to {http.shutdown_grace:g} s) and stops.",
     ]

@@ -30,7 +30,7 @@ logger = logging.getLogger(LOGGER_NAME)
 def startup_note(settings: Settings, tool_count: int) -> str:
     where = f"the built-in sandbox at {settings.host}" if settings.sandbox else settings.host
     lines = [
-        f"posthog-environments-mcp: {tool_count} tools ready, talking to {where}"
+        f"{SERVER_NAME}: {tool_count} tools ready, talking to {where}"
         + (f" (default project {settings.project_id})." if settings.project_id else "."),
     ]
     if tool_count == 0:

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from .. import SERVER_NAME
 from ..config import Settings
 from ..logs import configure_logging
 from ..shared.redis_link import redis_where
@@ -83,12 +84,14 @@ def serve_http_workers(settings: Settings, http: HttpSettings) -> int:
     try:
         reserved = reserve_address(http.host, http.port)
     except OSError as error:  # as uvicorn's own bind does: say why, exit with its start-up failure status
-        print(f"posthog-environments-mcp: cannot listen on {http.host}:{http.port}: {error}", file=sys.stderr)
+        print(f"{SERVER_NAME}: cannot listen on {http.host}:{http.port}: {error}", file=sys.stderr)
         return STARTUP_FAILURE
     port = int(reserved.getsockname()[1])
     own = cast(socket, OwnListener(http.host, port, config.backlog))  # a socket once unpickled in the worker
-    AnnouncingSupervisor(config, [own], partial(announce, settings, http, port, note)).run()
-    reserved.close()
+    try:
+        AnnouncingSupervisor(config, [own], partial(announce, settings, http, port, note)).run()
+    finally:
+        reserved.close()
     return 0
 
 
