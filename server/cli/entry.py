@@ -7,6 +7,7 @@ runs. This module imports nothing heavy, so it is loaded before a Ctrl-C can lan
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -18,21 +19,19 @@ _STATUS = {signal.SIGINT: 130, signal.SIGTERM: 0}
 
 
 def _stop_while_loading(signum: int, _frame: FrameType | None) -> None:
-    """SIGTERM mid-import: the line, then the exit (``SystemExit`` unwinds the import without a traceback)."""
-    sys.exit(_said(signal.Signals(signum)))
+    """The line, then the exit at once. Nothing is open yet to clean up, and an exception raised here could be
+    swallowed: a signal handler runs wherever the interpreter is, a finalizer or a broad ``except`` included
+    (seen once under load: the import went on and the server started despite the SIGTERM)."""
+    stopped_by = signal.Signals(signum)
+    print(f"{SERVER_NAME}: stopped ({stopped_by.name}).", file=sys.stderr, flush=True)
+    os._exit(_STATUS[stopped_by])
 
 
 def main() -> int:
-    previous = signal.signal(signal.SIGTERM, _stop_while_loading)
+    previous = {signum: signal.signal(signum, _stop_while_loading) for signum in _STATUS}
     try:
         from .main import main as run_command_line
-    except KeyboardInterrupt:
-        return _said(signal.SIGINT)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return run_command_line()
-
-
-def _said(signum: signal.Signals) -> int:
-    print(f"{SERVER_NAME}: stopped ({signum.name}).", file=sys.stderr, flush=True)
-    return _STATUS[signum]
