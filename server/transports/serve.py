@@ -14,6 +14,7 @@ import uvicorn
 from .. import SERVER_NAME
 from ..config import Settings
 from ..logs import LOGGER_NAME
+from .heap import settle_for_serving
 from .http_app import MCP_PATH, build_http_app
 from .hygiene import MaskPersonalKeys
 from .settings import HttpSettings
@@ -81,6 +82,7 @@ def listen_and_announce(config: uvicorn.Config, settings: Settings, http: HttpSe
 async def serve_http(settings: Settings, http: HttpSettings) -> int:
     mask_personal_keys()
     config = uvicorn_config(build_http_app(settings, http), http)
+    settle_for_serving()
     sock = listen_and_announce(config, settings, http)
     server = uvicorn.Server(config)
     # uvicorn turns SIGTERM/SIGINT into a graceful drain, then re-raises the signal to the handler it found:

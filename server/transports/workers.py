@@ -28,6 +28,7 @@ from .. import SERVER_NAME
 from ..config import Settings
 from ..logs import configure_logging
 from ..shared.redis_link import redis_where
+from .heap import settle_for_serving
 from .http_app import build_http_app
 from .listeners import REUSE_PORT, OwnListener, reserve_address
 from .serve import announce, listen_and_announce, mask_personal_keys, uvicorn_config
@@ -47,7 +48,9 @@ class WorkerApp:
     def __call__(self) -> Starlette:
         configure_logging(self.settings.log_level, self.settings.api_key)
         mask_personal_keys()
-        return build_http_app(self.settings, self.http)
+        app = build_http_app(self.settings, self.http)
+        settle_for_serving()
+        return app
 
 
 def fleet_note(settings: Settings, http: HttpSettings) -> str:
