@@ -172,22 +172,33 @@ class ToolExecutor:
                 content=[types.TextContent(text=f"Done: {operation.title} (HTTP {response.status}, no content).")]
             )
         data: Any = response.data
+        text = response.text
         if operation.wraps_list_as and isinstance(data, list):
-            data = {operation.wraps_list_as: cast(list[Any], data)}
+            data, text = {operation.wraps_list_as: cast(list[Any], data)}, None
         small = response.size <= INLINE_FIT_CHARS  # parsed from a short body: sized without walking it
-        return await self._success(entry, call, data, status=response.status, started=started, small=small)
+        return await self._success(
+            entry, call, data, status=response.status, started=started, small=small, spelled=text
+        )
 
     async def _fit(
-        self, call: PreparedCall, data: Any, started: float, budget: int | None = None, *, small: bool = False
+        self,
+        call: PreparedCall,
+        data: Any,
+        started: float,
+        budget: int | None = None,
+        *,
+        small: bool = False,
+        spelled: str | None = None,
     ) -> Fitted | None:
         """``result_budget.fit`` within what is left of the call's deadline; None when it ran out.
 
         Small data (``small``: parsed from a body of at most ``INLINE_FIT_CHARS`` bytes, else walked to see) that
-        fits as it is is passed on at once; anything else is fitted in a worker thread, which a cancelled call
-        abandons at once (the thread's work is bounded too, see ``result_budget``)."""
+        fits as it is is passed on at once, as ``spelled`` when PostHog's own text spells it exactly; anything
+        else is fitted in a worker thread, which a cancelled call abandons at once (the thread's work is bounded
+        too, see ``result_budget``)."""
         budget = budget or self._settings.result_budget_chars
         if small or at_most(data, min(budget, INLINE_FIT_CHARS)):
-            whole = fit_whole(data, budget)
+            whole = fit_whole(data, budget, spelled)
             if whole is not None:
                 return whole
         fitting = functools.partial(
@@ -199,13 +210,21 @@ class ToolExecutor:
         return None
 
     async def _success(
-        self, entry: ToolEntry, call: PreparedCall, data: Any, *, status: int, started: float, small: bool = False
+        self,
+        entry: ToolEntry,
+        call: PreparedCall,
+        data: Any,
+        *,
+        status: int,
+        started: float,
+        small: bool = False,
+        spelled: str | None = None,
     ) -> types.CallToolResult | Shown:
-        fitted = await self._fit(call, data, started, small=small)
+        fitted = await self._fit(call, data, started, small=small, spelled=spelled)
         if fitted is not None and not self._matches_schema(entry, fitted.data):
             off_schema = _off_schema_note(call.operation.name, status)
             room = self._settings.result_budget_chars - len(off_schema.text)
-            fitted = await self._fit(call, data, started, budget=room, small=small)  # the note must fit as well
+            fitted = await self._fit(call, data, started, budget=room, small=small, spelled=spelled)
             if fitted is not None:
                 return types.CallToolResult(content=[off_schema, *self._shown(call, fitted, status)], is_error=True)
         if fitted is None:

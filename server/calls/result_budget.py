@@ -54,10 +54,11 @@ def at_most(data: Any, chars: int) -> bool:
     return _size_at_least(data, chars) <= chars
 
 
-def fit_whole(data: Any, budget: int) -> Fitted | None:
-    """``data`` as it is, when its compact JSON fits ``budget``; None otherwise. One dump: only for data known to
-    be small (a short body from PostHog), where the dump costs less than ``fit``'s bounded sizing walk."""
-    text = compact_json(data)
+def fit_whole(data: Any, budget: int, spelled: str | None = None) -> Fitted | None:
+    """``data`` as it is, when its compact JSON fits ``budget``; None otherwise. One dump (none when ``spelled``,
+    compact JSON spelling ``data`` exactly, is given): only for data known to be small (a short body from
+    PostHog), where the dump costs less than ``fit``'s bounded sizing walk."""
+    text = compact_json(data) if spelled is None else spelled
     return Fitted(data, [], text) if len(text) <= budget else None
 
 

@@ -80,6 +80,9 @@ class UpstreamResponse:
     attempts: int
     size: int = 0
     """Bytes of the body as received (how much work shaping ``data`` can take, without walking it)."""
+    text: str | None = None
+    """The body as text when it is compact JSON spelling ``data`` exactly (``json_text.loads_spelled``): shown
+    as it is, it spares serialising the data again."""
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -174,7 +177,7 @@ class PostHogHTTP:
                         raise
                     response, attempts = await self._retry(target, request, first)
             status = response.status
-            return UpstreamResponse(response.status, response.data, attempts, response.size)
+            return UpstreamResponse(response.status, response.data, attempts, response.size, response.text)
         except UpstreamFailure as failure:
             failure.attempts = max(failure.attempts, attempts)
             failure.retry_safe = request.retry_safe
@@ -399,7 +402,7 @@ class PostHogHTTP:
                 return UpstreamResponse(status, None, 1)
             raise UpstreamFailure("invalid_body", f"PostHog answered {status} with an empty body", status=status)
         try:
-            data = json_text.loads(raw)
+            data, text = json_text.loads_spelled(raw)
         except json_text.TooDeep as error:
             raise UpstreamFailure("too_deep", str(error), status=status) from None
         except ValueError:
@@ -407,7 +410,7 @@ class PostHogHTTP:
             raise UpstreamFailure(
                 "invalid_body", f"PostHog answered {status} with {kind}: {_excerpt(raw)}", status=status
             ) from None
-        return UpstreamResponse(status, data, 1, len(raw))
+        return UpstreamResponse(status, data, 1, len(raw), text)
 
     @staticmethod
     def _error_message(status: int, body: Any, raw: bytes, content_type: str) -> str:

@@ -390,6 +390,40 @@ async def test_an_echoed_key_is_redacted_from_results_and_errors(client: Client,
 
 
 @pytest.mark.anyio
+async def test_a_key_spelled_with_an_escape_is_redacted_too(client: Client, sandbox: SandboxServer) -> None:
+    """Compact answers are shown as PostHog spelled them (no second serialisation), but not one whose ``\\u``
+    escape would hide the key from the text search: that one is serialised, searched and redacted."""
+    key = sandbox.api_key
+    escaped = f"\\u{ord(key[0]):04x}{key[1:]}"  # the same string, its first letter written as an escape
+    sandbox.state.inject(raw_answer(recording_json(notes=f'"Bearer {escaped}"')))
+
+    recording = await bounded(client, "desktop_recordings_get", {"id": READY})
+
+    assert structured(recording)["notes"] == "Bearer [redacted: API key]"
+    assert key not in recording.model_dump_json()
+    await still_answering(client)
+
+
+@pytest.mark.anyio
+async def test_compact_answers_are_shown_as_sent_and_pretty_ones_compacted(
+    client: Client, sandbox: SandboxServer
+) -> None:
+    compact = recording_json(notes='"a \\"quoted\\" note, with \\/ and caf\u00e9"')
+    pretty = json.dumps(json.loads(compact), indent=2, ensure_ascii=False)
+    sandbox.state.inject(raw_answer(compact))
+    sandbox.state.inject(raw_answer(pretty))
+
+    as_sent = await bounded(client, "desktop_recordings_get", {"id": READY})
+    compacted = await bounded(client, "desktop_recordings_get", {"id": READY})
+
+    assert as_sent.content[0] == types.TextContent(text=compact)
+    assert compacted.content[0] == types.TextContent(
+        text=json.dumps(json.loads(pretty), separators=(",", ":"), ensure_ascii=False)
+    )
+    assert structured(as_sent) == structured(compacted) == json.loads(compact)
+
+
+@pytest.mark.anyio
 async def test_cookies_from_posthog_are_never_replayed(client: Client, sandbox: SandboxServer) -> None:
     sandbox.state.inject(
         Fault(
@@ -479,6 +513,7 @@ DOCUMENTED = {
     "error-body-any-shape": test_error_bodies_of_any_shape_are_error_results,
     "off-output-schema": test_an_answer_off_the_output_schema_is_text_only_and_logged_once,
     "echoed-key": test_an_echoed_key_is_redacted_from_results_and_errors,
+    "escaped-echoed-key": test_a_key_spelled_with_an_escape_is_redacted_too,
     "set-cookie": test_cookies_from_posthog_are_never_replayed,
     "redirect-with-query": test_a_same_origin_redirect_does_not_repeat_the_query,
     "50k-stream-events": test_50k_stream_events_are_handled_fast_with_few_progress_notifications,
