@@ -97,6 +97,11 @@ class Sample:
     """Each worker's own share of ``server_cpu_s`` (2 workers: how evenly the connections were spread)."""
     load_average: float
     """The 1-minute load average just before the run (other people's work on the machine shows here)."""
+    concurrency: int = 32
+    machine_busy_cores: float = 0.0
+    """Cores the whole machine kept busy per second of wall time (``/proc/stat``: everything but idle and iowait),
+    ours and anyone else's; the cores minus this is what was idle."""
+    machine_idle_cores: float = 0.0
 
 
 def free_port() -> int:
@@ -160,6 +165,13 @@ def child_cpu_seconds(root: int) -> dict[int, float]:
     return {pid: cpu[pid] for pid, parent in parents.items() if parent == root}
 
 
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of every core since boot, from the first line of ``/proc/stat``."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -194,14 +206,20 @@ def h2load(url: str, calls: int, concurrency: int, body_file: Path) -> LoadRun:
     return LoadRun(seconds, sorted(int(row[2]) for row in rows), int(requests[1]), int(codes[1]), int(data[1]))
 
 
-def measure(name: str, url: str, expected: bytes, server: int, sandbox: int, args: argparse.Namespace) -> Sample:
-    h2load(url, 200, args.concurrency, args.body_file)  # warm-up: connections, imports, caches
+def measure(
+    name: str, url: str, expected: bytes, server: int, sandbox: int, args: argparse.Namespace, concurrency: int
+) -> Sample:
+    h2load(url, 200, concurrency, args.body_file)  # warm-up: connections, imports, caches
     if success_body(url) != expected:  # every answer is the same bytes, which the data count below relies on
         raise SystemExit(f"{name}: the answer changed between two identical calls; the byte check cannot work")
     load_average = os.getloadavg()[0]
     before = (tree_cpu_seconds(server), tree_cpu_seconds(sandbox), children_cpu_seconds())
     workers_before = child_cpu_seconds(server)
-    run = h2load(url, args.calls, args.concurrency, args.body_file)
+    machine_before = machine_cpu_ticks()
+    run = h2load(url, args.calls, concurrency, args.body_file)
+    machine_after = machine_cpu_ticks()
+    machine_busy, machine_all = machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]
+    cores = os.cpu_count() or 1
     workers = {pid: cpu - workers_before.get(pid, 0.0) for pid, cpu in child_cpu_seconds(server).items()}
     server_cpu = tree_cpu_seconds(server) - before[0]
     sandbox_cpu = tree_cpu_seconds(sandbox) - before[1]
@@ -227,6 +245,9 @@ def measure(name: str, url: str, expected: bytes, server: int, sandbox: int, arg
         server_cpu_ms_per_call=round(server_cpu * 1000 / args.calls, 2),
         worker_cpu_s=sorted((round(cpu, 2) for cpu in workers.values() if cpu >= 0.05), reverse=True),
         load_average=round(load_average, 2),
+        concurrency=concurrency,
+        machine_busy_cores=round(cores * machine_busy / max(machine_all, 1), 2),
+        machine_idle_cores=round(cores * (1 - machine_busy / max(machine_all, 1)), 2),
     )
 
 
@@ -250,6 +271,22 @@ def summary(runs: list[Sample]) -> dict[str, Any]:
         "median_throughput": round(statistics.median(s.throughput for s in runs), 1),
         "median_server_cpu_ms_per_call": round(statistics.median(s.server_cpu_ms_per_call for s in runs), 2),
         "median_cpu_s_per_wall_s": round(statistics.median(s.cpu_s_per_wall_s for s in runs), 2),
+        "median_machine_idle_cores": round(statistics.median(s.machine_idle_cores for s in runs), 2),
+    }
+
+
+SATURATION_PROBE = "2 workers, twice the connections"
+
+
+def saturation(stats: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """What twice the offered load does to two workers: the idle cores it fills, the throughput it adds, and the
+    CPU each call then costs."""
+    probe, two = stats[SATURATION_PROBE], stats["2 workers"]
+    return {
+        "idle_cores_at_bench_load": two["median_machine_idle_cores"],
+        "idle_cores_at_twice_the_load": probe["median_machine_idle_cores"],
+        "throughput_ratio": round(probe["median_throughput"] / two["median_throughput"], 2),
+        "cpu_per_call_ratio": round(probe["median_server_cpu_ms_per_call"] / two["median_server_cpu_ms_per_call"], 2),
     }
 
 
@@ -325,27 +362,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # higher cap (64) made every upstream request dearer here (more pooled connections to scan and probe on
         # each request and release, more tasks and timers at once) for no throughput, as the cores are the limit.
     }
-    targets: list[tuple[str, list[str]]] = [
-        ("floor", [sys.executable, str(HERE / "http_floor_server.py"), "{port}"]),
-        ("1 worker", [*server_command(), "--transport", "http", "--listen", "127.0.0.1:{port}", "--workers", "1"]),
-        ("2 workers", [*server_command(), "--transport", "http", "--listen", "127.0.0.1:{port}", "--workers", "2"]),
+    ours = [*server_command(), "--transport", "http", "--listen", "127.0.0.1:{port}", "--workers"]
+    targets: list[tuple[str, list[str], int]] = [
+        ("floor", [sys.executable, str(HERE / "http_floor_server.py"), "{port}"], args.concurrency),
+        ("1 worker", [*ours, "1"], args.concurrency),
+        ("2 workers", [*ours, "2"], args.concurrency),
+        # The saturation probe: twice the connections fill the cores two workers leave idle at the bench's
+        # concurrency; if that buys no throughput, the cores (not idle time) are what limits two workers.
+        (SATURATION_PROBE, [*ours, "2"], 2 * args.concurrency),
     ]
-    samples: dict[str, list[Sample]] = {name: [] for name, _ in targets}
+    samples: dict[str, list[Sample]] = {name: [] for name, _, _ in targets}
     profiles: dict[str, dict[str, float]] = {}
     try:
         for _ in range(args.runs):  # interleaved, so a noisy neighbour hurts every target alike
-            for name, template in targets:
+            for name, template, concurrency in targets:
                 port = free_port()
                 url = f"http://127.0.0.1:{port}/mcp"
                 command = [part.replace("{port}", str(port)) for part in template]
                 server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
                 try:
                     expected = wait_for(url, server)
-                    samples[name].append(measure(name, url, expected, server.pid, sandbox.pid, args))
+                    samples[name].append(measure(name, url, expected, server.pid, sandbox.pid, args, concurrency))
                 finally:
                     stop(server)
                 print(json.dumps(asdict(samples[name][-1])), flush=True)
-        for name, template in targets[:2] if args.profile else ():
+        for name, template, _ in targets[:2] if args.profile else ():
             port = free_port()
             url = f"http://127.0.0.1:{port}/mcp"
             command = [part.replace("{port}", str(port)) for part in template]
@@ -369,6 +410,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratios_best": ratios(stats, "best_throughput"),
         "ratios_median": ratios(stats, "median_throughput"),
         "one_worker_vs_floor_by_cpu_per_call": cpu_ratio(stats),
+        "saturation_probe": saturation(stats),
         "all": {name: [asdict(s) for s in runs] for name, runs in samples.items()},
         "profile_shares_percent": profiles,
     }
@@ -390,7 +432,7 @@ def measure_http(runs: int, *, calls: int = 1000, concurrency: int = 32, profile
         return run(args)
 
 
-RATIO_KEYS = ("ratios_best", "ratios_median", "one_worker_vs_floor_by_cpu_per_call")
+RATIO_KEYS = ("ratios_best", "ratios_median", "one_worker_vs_floor_by_cpu_per_call", "saturation_probe")
 
 
 def main() -> None:

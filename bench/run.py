@@ -314,17 +314,23 @@ def http_numbers(runs: int) -> dict[str, Any]:
 
 
 def print_http(results: dict[str, Any]) -> None:
-    print(f"\n{'HTTP target':<14}{'calls/s best':>14}{'median':>9}{'CPU ms/call':>13}")
+    print(f"\n{'HTTP target':<34}{'calls/s best':>14}{'median':>9}{'CPU ms/call':>13}{'idle cores':>12}")
     for name, stats in results["summary"].items():
         print(
-            f"{name:<14}{stats['best_throughput']:>14.1f}{stats['median_throughput']:>9.1f}"
-            f"{stats['median_server_cpu_ms_per_call']:>13.2f}"
+            f"{name:<34}{stats['best_throughput']:>14.1f}{stats['median_throughput']:>9.1f}"
+            f"{stats['median_server_cpu_ms_per_call']:>13.2f}{stats['median_machine_idle_cores']:>12.2f}"
         )
     best, median = results["ratios_best"], results["ratios_median"]
     print(
         f"1 worker / floor: {best['one_worker_vs_floor']:.2f} best, {median['one_worker_vs_floor']:.2f} median, "
         f"{results['one_worker_vs_floor_by_cpu_per_call']:.2f} by CPU (target 0.90); 2 workers / 1: "
         f"{best['two_workers_vs_one']:.2f} best, {median['two_workers_vs_one']:.2f} median (target 1.40)"
+    )
+    probe = results["saturation_probe"]
+    print(
+        f"2 workers at twice the connections: idle cores {probe['idle_cores_at_bench_load']:.2f} -> "
+        f"{probe['idle_cores_at_twice_the_load']:.2f}, throughput x{probe['throughput_ratio']:.2f}, "
+        f"CPU per call x{probe['cpu_per_call_ratio']:.2f}"
     )
 
 
