@@ -227,12 +227,16 @@ class DestructiveConfirmation:
         return Subject(operation.name, deletable.noun, project_id, object_id, title if isinstance(title, str) else None)
 
     async def _ask_now(self, ctx: ServerRequestContext[Any, Any], subject: Subject) -> types.CallToolResult | None:
-        """2025-11-25: elicit inside this call. A client that fails to ask is treated as one that cannot."""
+        """2025-11-25: elicit inside this call. A client that answers that it has no elicitation is treated as
+        one that cannot ask; any other failure (the session ending, a timeout, the client's own error) deletes
+        nothing, since nobody confirmed and nobody said there is no one to ask."""
         try:
             session = ctx.session
             answer = await session.elicit_form(subject.question(), CONFIRM_SCHEMA, related_request_id=ctx.request_id)
         except MCPError as error:
             logger.info("the client could not ask for confirmation: %s", error.error.message)
+            if error.error.code != types.METHOD_NOT_FOUND:
+                return _not_sent(subject, f"the confirmation could not be asked ({error.error.message})", error=True)
             return refused_without_asking(subject.tool) if self._policy == "require" else None
         return None if _answer(answer) else _not_sent(subject, _why_not(answer))
 

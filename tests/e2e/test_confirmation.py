@@ -113,6 +113,29 @@ async def test_a_client_that_cannot_ask_gets_the_policy(sandbox: SandboxServer, 
     assert len(deletes(sandbox)) == 1
 
 
+@pytest.mark.parametrize(
+    ("failure", "deleted"),
+    [
+        (types.ErrorData(code=types.METHOD_NOT_FOUND, message="no elicitation here"), True),  # cannot ask: auto
+        (types.ErrorData(code=types.INTERNAL_ERROR, message="the dialog crashed"), False),
+        (types.ErrorData(code=types.CONNECTION_CLOSED, message="Connection closed"), False),
+    ],
+)
+async def test_a_failed_ask_deletes_only_when_the_client_has_no_elicitation(
+    sandbox: SandboxServer, failure: types.ErrorData, deleted: bool
+) -> None:
+    async def failing(_context: ClientRequestContext, _params: types.ElicitRequestParams) -> types.ErrorData:
+        return failure
+
+    async with in_process(sandbox, "legacy", failing) as client:
+        result = await client.call_tool(*DELETE_RECORDING)
+    assert len(deletes(sandbox)) == (1 if deleted else 0)
+    assert result.is_error is not deleted, text_of(result)
+    if not deleted:
+        assert f"the confirmation could not be asked ({failure.message})" in text_of(result)
+        assert "Nothing was sent to PostHog" in text_of(result)
+
+
 async def test_off_never_asks(sandbox: SandboxServer) -> None:
     person = Person()
     async with in_process(sandbox, "auto", person, confirm_destructive="off") as client:
