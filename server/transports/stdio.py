@@ -21,6 +21,7 @@ from ..config import ConfigError, Settings, misconfiguration_notice
 from ..handlers.app import build_registry, create_server
 from ..handlers.misconfigured import create_misconfigured_server
 from ..logs import LOGGER_NAME
+from .drain import draining
 from .pipes import pipe_streams, pipes_usable
 from .signals import exit_status, run_until_signal, say_stopped
 
@@ -87,7 +88,7 @@ class DaemonThreadStdin(anyio.AsyncFile[str]):
             return ""
 
 
-async def _serve(server: Server[Any]) -> int:
+async def _serve(server: Server[Any], call_timeout: float) -> int:
     async def serve() -> None:
         with contextlib.ExitStack() as stack:
             # On pipes (what a client spawns us with) the event loop reads and writes: no thread hop per message
@@ -96,7 +97,9 @@ async def _serve(server: Server[Any]) -> int:
             stdout: anyio.AsyncFile[str] | None
             stdin, stdout = stack.enter_context(pipe_streams()) if pipes_usable() else (DaemonThreadStdin(), None)
             try:
-                async with stdio_server(stdin=stdin, stdout=stdout) as (read_stream, write_stream):
+                async with stdio_server(stdin=stdin, stdout=stdout) as streams:
+                    # The end of stdin waits for the answers still due (server/transports/drain.py).
+                    read_stream, write_stream = draining(*streams, call_timeout)
                     await server.run(read_stream, write_stream, server.create_initialization_options())
             except* (BrokenPipeError, ConnectionResetError):  # the client stopped reading: the session is over
                 print(f"{SERVER_NAME}: the client closed its end of stdout; stopped.", file=sys.stderr, flush=True)
@@ -111,10 +114,10 @@ async def serve_stdio(settings: Settings) -> int:
     registry = build_registry(settings)
     server = create_server(settings, registry=registry)
     print(startup_note(settings, len(registry)), file=sys.stderr, flush=True)
-    return await _serve(server)
+    return await _serve(server, settings.call_timeout)
 
 
 async def serve_misconfigured(error: ConfigError) -> int:
     """Serve the explanation of a bad configuration to the client (see ``server/handlers/misconfigured.py``)."""
     print(f"{SERVER_NAME}: configuration error.\n{misconfiguration_notice(error)}", file=sys.stderr, flush=True)
-    return await _serve(create_misconfigured_server(error))
+    return await _serve(create_misconfigured_server(error), Settings().call_timeout)

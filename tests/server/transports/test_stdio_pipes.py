@@ -1,8 +1,8 @@
 """stdio through the real command: on pipes the event loop reads and writes (server/transports/pipes.py); a file
 as stdout is still served, through the thread-based streams. What must hold either way: a message split
 across writes is read whole, a huge line is one message, answers bigger than a pipe's buffer arrive complete when
-the client reads late, and the end of stdin ends the server cleanly (answers still in flight then are dropped, as
-the SDK does)."""
+the client reads late, and the end of stdin ends the server cleanly (once the answers still due are written:
+tests/server/transports/test_stdin_eof.py)."""
 
 from __future__ import annotations
 
