@@ -143,8 +143,13 @@ def test_a_call_that_cannot_finish_holds_the_process_only_until_the_deadline_and
     messages = [json.loads(line) for line in stdout.splitlines() if line.strip()]
     assert [m["method"] for m in messages if "method" in m] == ["elicitation/create"]
     counts, answers = _answers(stdout)
-    assert counts == Counter({1: 1, 2: 1})
-    assert answers[2]["error"]["message"] == "Connection closed"  # cut off, as a session whose client has gone
+    assert counts[1] == 1
+    # The ending session fails the question (server/calls/confirmation.py: nothing deleted) while the SDK is
+    # cancelling the call: its answer, "not done" or "Connection closed", may or may not reach stdout, never twice.
+    assert counts[2] <= 1
+    if counts[2]:
+        answer = answers[2]
+        assert answer.get("error", {}).get("message") == "Connection closed" or answer["result"]["isError"] is True
     assert [r.method for r in sandbox.state.requests] == ["GET"]  # the title looked up, nothing deleted
     assert PRICING in sandbox.state.projects[1].recordings
 
