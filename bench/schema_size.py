@@ -5,7 +5,7 @@
 - ``tools/list`` answer: the compact JSON of the whole ``ListToolsResult``.
 
 Measured without a default project (``project_id`` required) unless ``--default-project`` is given. Bytes are
-deterministic, so tests/test_schema_size.py asserts the same targets in both cases.
+deterministic, so tests/server/definitions/test_schema_size.py asserts the same targets in both cases.
 Usage: ``python bench/schema_size.py [--profile lean] [--default-project]``.
 """
 

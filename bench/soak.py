@@ -37,7 +37,7 @@ from posthog_environments_mcp.sandbox.state import SandboxState
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the tests' shared-state helper, from the repository root
-from tests.resources.support import recording_uri, shared_state  # noqa: E402
+from tests.server.resources.support import recording_uri, shared_state  # noqa: E402
 
 RECORDING = RECORDING_IDS["pricing_review"]
 LIVE = RECORDING_IDS["design_review_live"]

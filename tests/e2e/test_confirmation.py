@@ -21,7 +21,7 @@ from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from posthog_environments_mcp.server.handlers.app import create_server
 from tests.conftest import server_command, server_env
 from tests.e2e.clients import Mode, text_of
-from tests.resources.support import settings_for
+from tests.server.resources.support import settings_for
 
 pytestmark = pytest.mark.anyio
 MODES: list[Mode] = ["auto", "legacy"]

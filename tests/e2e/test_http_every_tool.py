@@ -17,8 +17,8 @@ from tests.e2e.clients import Mode, is_subset, text_of
 from tests.e2e.http_server import HttpServer, http_client
 from tests.e2e.http_server import per_request_server as per_request_server  # the fixture
 from tests.e2e.test_every_tool_stdio import CASES, Case, succeeded_as_declared
-from tests.resources.support import append_segments, object_reads, recording_uri, wait_until
-from tests.resources.test_subscriptions import Updates, subscribe
+from tests.server.resources.support import append_segments, object_reads, recording_uri, wait_until
+from tests.server.resources.test_subscriptions import Updates, subscribe
 
 LIVE = RECORDING_IDS["design_review_live"]
 

@@ -12,7 +12,7 @@ import pytest
 from posthog_environments_mcp.sandbox import Fault, SandboxServer
 from tests.e2e.clients import text_of
 from tests.e2e.http_server import http_client, http_server
-from tests.resources.support import wait_until
+from tests.server.resources.support import wait_until
 
 UPSTREAM_DELAY = 3.0
 

@@ -17,8 +17,8 @@ from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from tests.e2e.clients import Mode, text_of
 from tests.e2e.http_server import HttpServer, http_client
 from tests.e2e.http_server import per_request_server as per_request_server  # the fixture
-from tests.resources.support import object_reads, recording_uri, wait_until
-from tests.resources.test_subscriptions import Updates, subscribe
+from tests.server.resources.support import object_reads, recording_uri, wait_until
+from tests.server.resources.test_subscriptions import Updates, subscribe
 
 LIVE = RECORDING_IDS["design_review_live"]
 STAGING = RECORDING_IDS["staging_smoke_test"]

@@ -19,7 +19,7 @@ from posthog_environments_mcp.server.handlers.app import create_server
 from posthog_environments_mcp.server.shared.state import shared_state
 from tests.e2e.clients import Mode, text_of
 from tests.fleet.support import free_port
-from tests.resources.support import settings_for
+from tests.server.resources.support import settings_for
 
 pytestmark = pytest.mark.anyio
 

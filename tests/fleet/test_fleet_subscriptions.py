@@ -32,7 +32,7 @@ from tests.e2e.clients import Mode, text_of
 from tests.e2e.http_server import HttpServer, http_client
 from tests.fleet.redis_support import RedisProcess, free_port, kill, workers
 from tests.fleet.redis_support import redis as redis  # the fixture
-from tests.resources.support import Updates, append_segments, object_reads, recording_uri, subscribe, wait_until
+from tests.server.resources.support import Updates, append_segments, object_reads, recording_uri, subscribe, wait_until
 
 pytestmark = pytest.mark.anyio
 

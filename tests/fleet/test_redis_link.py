@@ -17,7 +17,7 @@ from tests.e2e.clients import text_of
 from tests.e2e.http_server import http_client, http_server
 from tests.fleet.redis_support import RedisProcess, fleet_env
 from tests.fleet.redis_support import redis as redis  # the fixture
-from tests.resources.support import object_reads, recording_uri, wait_until
+from tests.server.resources.support import object_reads, recording_uri, wait_until
 
 pytestmark = pytest.mark.anyio
 

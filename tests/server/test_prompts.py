@@ -9,7 +9,7 @@ from mcp.shared.exceptions import MCPError
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import BATCH_EXPORT_ID, CONVERSATION_IDS, RECORDING_IDS
-from tests.resources.support import Mode, connect, conversation_uri, recording_uri
+from tests.server.resources.support import Mode, connect, conversation_uri, recording_uri
 
 pytestmark = pytest.mark.anyio
 MODES: list[Mode] = ["auto", "legacy"]

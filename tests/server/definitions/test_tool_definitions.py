@@ -92,7 +92,7 @@ async def test_no_published_schema_contains_a_ref(tools: list[types.Tool]) -> No
 
 @pytest.mark.anyio
 async def test_every_property_is_typed_and_no_description_is_empty(tools: list[types.Tool]) -> None:
-    """A description may be left out where the name says it all (tests/test_catalog.py), never published empty."""
+    """A description may be left out where the name says it all (tests/tools/test_catalog.py), never published empty."""
 
     def walk(schema: dict[str, Any], where: str) -> None:
         for name, prop in schema.get("properties", {}).items():

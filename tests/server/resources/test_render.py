@@ -20,7 +20,7 @@ from posthog_environments_mcp.server.resources.render import (
     render_recording,
     render_transcript,
 )
-from tests.resources.support import assert_matches_snapshot, recording_uri
+from tests.server.resources.support import assert_matches_snapshot, recording_uri
 
 _PROJECTS = seed.build_projects()
 _USERS = seed.build_users()

@@ -22,7 +22,7 @@ from posthog_environments_mcp.sandbox import Fault, SandboxServer
 from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
 from posthog_environments_mcp.server.resources.listing import MAX_UPSTREAM_PAGES
 from posthog_environments_mcp.server.resources.reader import RESOURCE_NOT_FOUND
-from tests.resources.support import Mode, connect, conversation_uri, recording_uri
+from tests.server.resources.support import Mode, connect, conversation_uri, recording_uri
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("mode", ["auto", "legacy"])]
 

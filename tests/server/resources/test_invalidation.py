@@ -20,7 +20,7 @@ from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
 from posthog_environments_mcp.tools.catalog import OPERATIONS_BY_NAME
 from tests.e2e.clients import text_of
-from tests.resources.support import (
+from tests.server.resources.support import (
     Mode,
     Updates,
     connect,

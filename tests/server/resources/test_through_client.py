@@ -15,7 +15,7 @@ from mcp.shared.subscriptions import ResourceUpdated
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
-from tests.resources.support import (
+from tests.server.resources.support import (
     CONVERSATION_TEMPLATE,
     PAGE_SIZE,
     RECORDING_TEMPLATE,

@@ -21,7 +21,7 @@ from mcp.shared.subscriptions import ResourceUpdated
 
 from posthog_environments_mcp.sandbox import Fault, SandboxServer
 from posthog_environments_mcp.sandbox.seed import CONVERSATION_IDS, RECORDING_IDS
-from tests.resources.support import (
+from tests.server.resources.support import (
     Mode,
     Updates,
     append_segments,

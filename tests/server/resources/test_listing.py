@@ -10,7 +10,7 @@ from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.server.resources.listing import Cursor, decode_cursor, encode_cursor
 from posthog_environments_mcp.server.resources.templates import COLLECTIONS, CollectionApi
 from posthog_environments_mcp.tools.catalog import CATALOG
-from tests.resources.support import connect
+from tests.server.resources.support import connect
 
 
 def test_cursor_round_trip_and_rejects_foreign_text() -> None:

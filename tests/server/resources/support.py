@@ -134,7 +134,7 @@ async def wait_until(condition: Callable[[], bool], what: str = "condition", sec
 
 
 def assert_matches_snapshot(name: str, text: str) -> None:
-    """Committed snapshot under tests/resources/snapshots; ``UPDATE_SNAPSHOTS=1`` rewrites it."""
+    """Committed snapshot under tests/server/resources/snapshots; ``UPDATE_SNAPSHOTS=1`` rewrites it."""
     shared_assert_matches_snapshot(name, text, SNAPSHOTS)
 
 
