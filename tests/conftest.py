@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,14 @@ def server_command() -> list[str]:
         return [str(script)]
     found = shutil.which("posthog-environments-mcp")
     return [found] if found else [sys.executable, "-m", "posthog_environments_mcp"]
+
+
+def run_server(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The installed command run to its end with ``args`` (by default without any ``POSTHOG_*`` setting)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+    return subprocess.run(
+        [*server_command(), *args], capture_output=True, text=True, env=env or base, timeout=timeout, check=False
+    )
 
 
 def server_env(sandbox: SandboxServer, **extra: str) -> dict[str, str]:

@@ -18,16 +18,12 @@ from mcp.client.stdio import stdio_client
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.sandbox.seed import RECORDING_IDS
 from posthog_environments_mcp.tools.catalog import CATALOG
-from tests.conftest import REPO, server_command, server_env
+from tests.conftest import REPO, run_server, server_command, server_env
 
 RECORDING = RECORDING_IDS["pricing_review"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
-    return subprocess.run(
-        [*server_command(), *args], capture_output=True, text=True, env=env or base, timeout=timeout, check=False
-    )
+run = run_server
 
 
 def test_tools_prints_the_tool_table() -> None:

@@ -4,7 +4,6 @@ query choices, the access token of server-key mode, the start-up refusal, header
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from posthog_environments_mcp.sandbox import SandboxServer
 from posthog_environments_mcp.server.definitions.registry import ToolFilter, ToolRegistry
-from tests.conftest import server_command, server_env
+from tests.conftest import run_server, server_env
 from tests.e2e.clients import RAW_INITIALIZE as INITIALIZE
 from tests.e2e.clients import text_of
 from tests.e2e.http_server import HttpServer, http_client, http_server
@@ -175,14 +174,7 @@ async def test_server_key_mode_requires_the_access_token(token_server: HttpServe
 
 
 def test_non_loopback_with_a_server_key_and_no_access_token_is_refused(sandbox: SandboxServer) -> None:
-    completed = subprocess.run(
-        [*server_command(), "--transport", "http", "--listen", "0.0.0.0:0"],
-        env=server_env(sandbox),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_server("--transport", "http", "--listen", "0.0.0.0:0", env=server_env(sandbox))
     assert completed.returncode == 2
     assert "refusing to listen on 0.0.0.0" in completed.stderr
     assert "POSTHOG_MCP_ACCESS_TOKEN" in completed.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Annotated, Any, cast, get_args
 
@@ -25,7 +24,7 @@ from posthog_environments_mcp.server.definitions.schema_profiles import (
 )
 from posthog_environments_mcp.server.handlers.app import create_server
 from posthog_environments_mcp.tools.catalog import CATALOG
-from tests.conftest import server_command
+from tests.conftest import run_server
 from tests.e2e.clients import stdio_session
 from tests.reliability.support import fast_settings
 
@@ -155,14 +154,7 @@ async def test_the_installed_command_reads_the_profile_from_the_environment(
 
 def test_the_installed_command_refuses_an_unknown_profile() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
-    completed = subprocess.run(
-        [*server_command(), "tools"],
-        env={**env, "POSTHOG_MCP_SCHEMA_PROFILE": "claude"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_server("tools", env={**env, "POSTHOG_MCP_SCHEMA_PROFILE": "claude"}, timeout=120)
     assert completed.returncode == 2
     assert "POSTHOG_MCP_SCHEMA_PROFILE" in completed.stderr
     assert "lean, gemini, openai" in completed.stderr
