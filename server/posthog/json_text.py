@@ -89,7 +89,13 @@ def _may_hold_huge_float(data: bytes) -> bool:
 
 def loads(raw: bytes | str) -> Any:
     """Parse PostHog's JSON safely (see the module docstring); raises ``ValueError`` (``TooDeep`` included)."""
-    return loads_spelled(raw)[0]
+    return _parse(_as_bytes(raw))[0]
+
+
+_NOT_AS_SPELLED = (b"\\u", b"NaN", b"Infinity", b"\n", b'": ')
+"""Text that ``loads_spelled`` does not pass on as it is: an escape that hides a character, constants turned into
+null, and the marks of pretty-printed JSON (compact JSON holds no line break and no ``": "`` between tokens;
+inside a string, ``": "`` only sends the answer the slower way)."""
 
 
 def loads_spelled(raw: bytes | str) -> tuple[Any, str | None]:
@@ -99,7 +105,20 @@ def loads_spelled(raw: bytes | str) -> tuple[Any, str | None]:
 
     PostHog (Django REST framework) answers compact UTF-8 JSON, so for most answers this text can be shown as
     it is instead of serialising the data again."""
-    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    data = _as_bytes(raw)
+    parsed, text, exact = _parse(data)
+    if not exact or any(mark in data for mark in _NOT_AS_SPELLED):
+        return parsed, None
+    return parsed, text.strip(" \t\r")
+
+
+def _as_bytes(raw: bytes | str) -> bytes:
+    return raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+
+
+def _parse(data: bytes) -> tuple[Any, str, bool]:
+    """The parsed data, the text it was parsed from, and whether that data is exactly what the text says (no
+    float checked and replaced, no surrogate cleaned)."""
     if nests_deeper_than(data):
         raise TooDeep
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
@@ -110,16 +129,8 @@ def loads_spelled(raw: bytes | str) -> tuple[Any, str | None]:
     except RecursionError:
         raise TooDeep from None
     if _SURROGATE_ESCAPE.search(data):
-        return clean_data(parsed), None
-    if may_hold_huge_float or any(mark in data for mark in _NOT_AS_SPELLED):
-        return parsed, None
-    return parsed, text.strip(" \t\r")
-
-
-_NOT_AS_SPELLED = (b"\\u", b"NaN", b"Infinity", b"\n", b'": ')
-"""Text that ``loads_spelled`` does not pass on as it is: an escape that hides a character, constants turned into
-null, and the marks of pretty-printed JSON (compact JSON holds no line break and no ``": "`` between tokens;
-inside a string, ``": "`` only sends the answer the slower way)."""
+        return clean_data(parsed), text, False
+    return parsed, text, not may_hold_huge_float
 
 
 def clean_data(data: Any) -> Any:
